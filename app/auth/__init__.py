@@ -1,0 +1,1 @@
+"""Operators, roles, sign-in and API tokens."""

@@ -1,0 +1,1 @@
+"""Availability, reservations, their state machine, and the customer pages."""

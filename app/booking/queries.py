@@ -1,0 +1,176 @@
+"""Read helpers: availability, prices, search, alternatives, receipts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from app.booking.models import Reservation
+from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
+from app.catalog.policies import compute_available
+from app.catalog.states import HotelStatus
+from app.extensions import db
+
+
+@dataclass
+class NightInfo:
+    night: date
+    available: int
+    price: int
+
+
+@dataclass
+class RoomTypeAvailability:
+    room_type_id: int
+    available: int          # min over the nights (0 when any night is missing)
+    total_price: int        # one room, whole stay
+    nights: list[NightInfo] = field(default_factory=list)
+
+    def bookable(self, rooms: int = 1) -> bool:
+        return self.available >= rooms
+
+
+def nightly_prices(room_type: RoomType, check_in: date, check_out: date) -> list[int]:
+    """The price of each night of the stay for one room (rate or base price)."""
+    rates = dict(db.session.execute(
+        select(Rate.night, Rate.price).where(
+            Rate.room_type_id == room_type.id, Rate.night >= check_in, Rate.night < check_out)
+    ).all())
+    nights = (check_out - check_in).days
+    return [rates.get(check_in + timedelta(days=i), room_type.base_price) for i in range(nights)]
+
+
+def availability_by_room_type(room_type_ids: list[int], check_in: date, check_out: date,
+                              with_nights: bool = False) -> dict[int, RoomTypeAvailability]:
+    """Availability and stay price per room type, in one query.
+
+    A room type with a night missing from the inventory calendar (beyond the
+    horizon) counts as unavailable.
+    """
+    if not room_type_ids:
+        return {}
+    n_nights = (check_out - check_in).days
+    price = func.coalesce(Rate.price, RoomType.base_price)
+    rows = db.session.execute(
+        select(InventoryNight.room_type_id, InventoryNight.night, InventoryNight.total,
+               InventoryNight.reserved, RoomType.overbooking_percent, price)
+        .join(RoomType, RoomType.id == InventoryNight.room_type_id)
+        .outerjoin(Rate, and_(Rate.room_type_id == InventoryNight.room_type_id, Rate.night == InventoryNight.night))
+        .where(InventoryNight.room_type_id.in_(room_type_ids),
+               InventoryNight.night >= check_in, InventoryNight.night < check_out)
+        .order_by(InventoryNight.room_type_id, InventoryNight.night)
+    ).all()
+    result: dict[int, RoomTypeAvailability] = {}
+    counted: dict[int, int] = {}
+    for rt_id, night, total, reserved, percent, night_price in rows:
+        entry = result.get(rt_id)
+        if entry is None:
+            entry = result[rt_id] = RoomTypeAvailability(rt_id, 10**9, 0)
+        avail = compute_available(total, reserved, percent)
+        entry.available = min(entry.available, avail)
+        entry.total_price += night_price
+        counted[rt_id] = counted.get(rt_id, 0) + 1
+        if with_nights:
+            entry.nights.append(NightInfo(night, avail, night_price))
+    for rt_id in room_type_ids:
+        entry = result.setdefault(rt_id, RoomTypeAvailability(rt_id, 0, 0))
+        if counted.get(rt_id, 0) != n_nights:
+            entry.available = 0
+    return result
+
+
+def bookable_room_types(hotel: Hotel, check_in: date, check_out: date, *, rooms: int = 1, guests: int = 1,
+                        exclude: int | None = None) -> list[tuple[RoomType, RoomTypeAvailability]]:
+    """Active room types of an active hotel with `rooms` free every night, cheapest first."""
+    if hotel.status != HotelStatus.ACTIVE:
+        return []
+    types = [rt for rt in hotel.room_types if rt.active and rt.id != exclude
+             and rt.max_occupancy * rooms >= guests]
+    avail = availability_by_room_type([rt.id for rt in types], check_in, check_out)
+    found = [(rt, avail[rt.id]) for rt in types if avail[rt.id].bookable(rooms)]
+    return sorted(found, key=lambda pair: pair[1].total_price)
+
+
+def find_alternatives(hotel: Hotel, room_type: RoomType, check_in: date, check_out: date, *,
+                      rooms: int, guests: int, today: date, per_kind: int = 3) -> list[dict[str, Any]]:
+    """What to offer when the asked-for stay is sold out (seed 000, seed 003):
+    other room types of the hotel, the same room type on nearby dates, and
+    other hotels in the same city. Up to `per_kind` of each."""
+    nights = (check_out - check_in).days
+    offers: list[dict[str, Any]] = []
+
+    def offer(kind: str, h: Hotel, rt: RoomType, a: date, b: date, price: int) -> dict[str, Any]:
+        return {"kind": kind, "hotelID": str(h.id), "hotelName": h.name, "roomTypeID": str(rt.id),
+                "roomTypeName": rt.name, "checkInDate": a.isoformat(), "checkOutDate": b.isoformat(),
+                "totalPrice": {"amount": price * rooms, "currency": h.currency}}
+
+    for rt, av in bookable_room_types(hotel, check_in, check_out, rooms=rooms, guests=guests,
+                                      exclude=room_type.id)[:per_kind]:
+        offers.append(offer("room_type", hotel, rt, check_in, check_out, av.total_price))
+
+    nearby = []
+    for shift in (1, -1, 2, -2, 3, -3, 7, -7):
+        a = check_in + timedelta(days=shift)
+        if a < today:
+            continue
+        b = a + timedelta(days=nights)
+        av = availability_by_room_type([room_type.id], a, b)[room_type.id]
+        if av.bookable(rooms):
+            nearby.append(offer("dates", hotel, room_type, a, b, av.total_price))
+        if len(nearby) == per_kind:
+            break
+    offers.extend(nearby)
+
+    others = db.session.scalars(
+        select(Hotel).where(func.lower(Hotel.city) == hotel.city.lower(), Hotel.id != hotel.id,
+                            Hotel.status == HotelStatus.ACTIVE).order_by(Hotel.star_rating.desc(), Hotel.id)
+    ).all()
+    count = 0
+    for other in others:
+        found = bookable_room_types(other, check_in, check_out, rooms=rooms, guests=guests)
+        if found:
+            rt, av = found[0]
+            offers.append(offer("hotel", other, rt, check_in, check_out, av.total_price))
+            count += 1
+            if count == per_kind:
+                break
+    return offers
+
+
+def get_reservation_by_public_id(public_id: str) -> Reservation | None:
+    if not isinstance(public_id, str) or len(public_id) > 40:
+        return None
+    return db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
+
+
+def find_reservation_by_code_and_email(code: str, email: str) -> Reservation | None:
+    """'find my booking': the code (any case, with or without the dash) and the email."""
+    normalized = (code or "").strip().upper().replace("-", "").replace(" ", "")
+    if not normalized or len(normalized) > 16:
+        return None
+    return db.session.scalar(select(Reservation).where(
+        Reservation.code == normalized, Reservation.guest_email == (email or "").strip().lower()))
+
+
+def money(amount: int, currency: str) -> dict[str, Any]:
+    return {"amount": amount, "currency": currency}
+
+
+def reservation_receipt(reservation: Reservation) -> dict[str, Any]:
+    """The body of `201 Created` for POST /v1/reservations (API.md), minus the
+    access token, which is added at response time and never stored."""
+    return {
+        "reservationID": reservation.public_id,
+        "code": reservation.code,
+        "status": reservation.status,
+        "hotelID": str(reservation.hotel_id),
+        "roomTypeID": str(reservation.room_type_id),
+        "checkInDate": reservation.check_in.isoformat(),
+        "checkOutDate": reservation.check_out.isoformat(),
+        "numberOfRooms": reservation.number_of_rooms,
+        "totalPrice": money(reservation.total_amount, reservation.currency),
+        "holdExpiresAt": reservation.hold_expires_at.isoformat().replace("+00:00", "Z")
+        if reservation.hold_expires_at else None,
+    }

@@ -1,0 +1,491 @@
+"""Reservation use cases: reserve, cancel, modify, and every status change.
+
+The heart of the product. Inventory follows DESIGN invariant 1:
+
+* taking rooms is a conditional `UPDATE … SET reserved = reserved + n WHERE …
+  AND reserved + n <= cap` over all nights of the stay; fewer rows changed
+  than nights means sold out and the transaction rolls back (all or nothing);
+* on PostgreSQL the nights are first locked in date order
+  (`SELECT … ORDER BY night FOR UPDATE`), so concurrent bookings of the same
+  nights queue instead of deadlocking; on SQLite every transaction is
+  `BEGIN IMMEDIATE` (app.core.db);
+* releasing rooms is guarded by flipping `reservations.inventory_held` from
+  true to false in the same transaction, so it happens exactly once whatever
+  the path (cancel twice, expiry racing a cancel, a job run twice).
+
+No network call happens inside a transaction here.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from app.booking import policies
+from app.booking.models import BookingConflict, Reservation
+from app.booking.policies import BookingRequest
+from app.booking.queries import find_alternatives, nightly_prices, reservation_receipt
+from app.booking.states import HOLDS_INVENTORY, ReservationStatus, next_state
+from app.catalog.models import Hotel, RoomType
+from app.catalog.states import HotelStatus
+from app.core import audit, clock, idempotency
+from app.core.actor import Actor, current_actor
+from app.core.context import current_request_id
+from app.core.db import insert_ignoring_duplicates, is_postgres, run_in_transaction
+from app.core.errors import IdempotencyInProgress, IllegalTransition, NotFound, SoldOut, ValidationFailed
+from app.core.ids import booking_code, keyed_token, public_id, tokens_equal
+from app.extensions import db
+from app.notifications.services import queue_notification
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_SCOPE = "reservations"
+
+
+# --- access tokens ------------------------------------------------------------
+
+def access_token_for(reservation: Reservation) -> str:
+    """The bearer token that lets a guest read and change their own booking.
+
+    Derived from the app secret and a per-reservation salt: nothing secret is
+    stored, and rotating the salt revokes it.
+    """
+    return "rat_" + keyed_token(current_app.config["SECRET_KEY"], "reservation-access",
+                                reservation.public_id, reservation.access_salt)
+
+
+def is_access_token_valid(reservation: Reservation, token: str | None) -> bool:
+    return bool(token) and tokens_equal(access_token_for(reservation), token)
+
+
+# --- inventory primitives (no commit) -------------------------------------------
+
+class _Full(Exception):
+    """Some night of the stay has too few rooms left."""
+
+
+def _lock_nights(room_type_id: int, start: date, end: date) -> None:
+    """PostgreSQL: lock the nights of [start, end) in date order (no-op on SQLite)."""
+    if is_postgres():
+        db.session.execute(
+            text("SELECT id FROM inventory_nights WHERE room_type_id = :rt AND night >= :a AND night < :b "
+                 "ORDER BY night FOR UPDATE"),
+            {"rt": room_type_id, "a": start, "b": end},
+        )
+
+
+def _take_rooms(room_type: RoomType, start: date, end: date, rooms: int) -> None:
+    """Add `rooms` to every night of [start, end) or raise _Full (caller rolls back)."""
+    nights = (end - start).days
+    changed = db.session.execute(
+        text("UPDATE inventory_nights SET reserved = reserved + :n "
+             "WHERE room_type_id = :rt AND night >= :a AND night < :b "
+             "AND reserved + :n <= (total * :pct) / 100"),
+        {"n": rooms, "rt": room_type.id, "a": start, "b": end, "pct": room_type.overbooking_percent},
+    ).rowcount
+    if changed != nights:
+        raise _Full()
+
+
+def _give_back_rooms(room_type_id: int, start: date, end: date, rooms: int) -> None:
+    db.session.execute(
+        text("UPDATE inventory_nights SET reserved = reserved - :n "
+             "WHERE room_type_id = :rt AND night >= :a AND night < :b"),
+        {"n": rooms, "rt": room_type_id, "a": start, "b": end},
+    )
+
+
+def release_inventory(reservation: Reservation) -> bool:
+    """Free the reservation's nights once (guarded); False if already freed. No commit."""
+    flipped = db.session.execute(
+        update(Reservation)
+        .where(Reservation.id == reservation.id, Reservation.inventory_held.is_(True))
+        .values(inventory_held=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if flipped != 1:
+        return False
+    _lock_nights(reservation.room_type_id, reservation.check_in, reservation.check_out)
+    _give_back_rooms(reservation.room_type_id, reservation.check_in, reservation.check_out,
+                     reservation.number_of_rooms)
+    db.session.refresh(reservation, ["inventory_held"])
+    return True
+
+
+def _lock_reservation(reservation_id: int) -> Reservation:
+    """Re-read a reservation under a row lock (BEGIN IMMEDIATE covers SQLite)."""
+    reservation = db.session.execute(
+        select(Reservation).where(Reservation.id == reservation_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if reservation is None:
+        raise NotFound()
+    return reservation
+
+
+# --- reserve --------------------------------------------------------------------
+
+@dataclass
+class BookingOutcome:
+    reservation: Reservation | None
+    body: dict[str, Any]
+    replayed: bool
+    access_token: str
+
+    @property
+    def response_body(self) -> dict[str, Any]:
+        return {**self.body, "accessToken": self.access_token}
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _load_bookable(req: BookingRequest) -> tuple[Hotel, RoomType]:
+    hotel = db.session.get(Hotel, req.hotel_id)
+    if hotel is None:
+        raise NotFound(fields={"hotelID": "No hotel with this id."})
+    room_type = db.session.get(RoomType, req.room_type_id)
+    if room_type is None or room_type.hotel_id != hotel.id:
+        raise NotFound(fields={"roomTypeID": "No room type with this id in this hotel."})
+    if hotel.status != HotelStatus.ACTIVE or not room_type.active:
+        raise ValidationFailed(fields={"hotelID": "This hotel or room type is not taking bookings."})
+    return hotel, room_type
+
+
+def _validate_for_hotel(req: BookingRequest, hotel: Hotel, room_type: RoomType) -> None:
+    cfg = current_app.config
+    local_now = clock.to_local(clock.now(), hotel.timezone)
+    policies.validate_stay(
+        req.check_in, req.check_out, today=local_now.date(), local_now=local_now,
+        same_day_cutoff=time.fromisoformat(cfg["SAME_DAY_CUTOFF"]),
+        max_nights=cfg["MAX_NIGHTS"], horizon_days=cfg["INVENTORY_HORIZON_DAYS"],
+    )
+    policies.validate_occupancy(req.guests, req.rooms, room_type.max_occupancy)
+
+
+def _new_code() -> str:
+    for _ in range(5):
+        code = booking_code()
+        if not db.session.scalar(select(Reservation.id).where(Reservation.code == code)):
+            return code
+    raise RuntimeError("could not find a free booking code")
+
+
+def _replay(row: idempotency.IdempotencyKey, fp: str) -> BookingOutcome:
+    idempotency.check_replay(row, fp)
+    if row.response_body is None:
+        raise IdempotencyInProgress()
+    reservation = db.session.scalar(select(Reservation).where(Reservation.public_id == row.resource_id))
+    return BookingOutcome(reservation, row.response_body, True, access_token_for(reservation))
+
+
+def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: str = "api",
+                       actor: Actor | None = None) -> BookingOutcome:
+    """Hold rooms for a stay: a `pending` reservation with a hold that expires.
+
+    Same idempotency key + same request → the first outcome again; another
+    request under the key → IdempotencyConflict; a concurrent duplicate waits
+    for the first and then replays it. Sold out → SoldOut with alternatives,
+    after recording a booking conflict (once per key).
+    """
+    key = idempotency.validate_key(idempotency_key)
+    fp = idempotency.fingerprint(req.fingerprint_payload())
+    existing = idempotency.find(IDEMPOTENCY_SCOPE, key)
+    if existing is not None:
+        return _replay(existing, fp)
+    hotel, room_type = _load_bookable(req)
+    _validate_for_hotel(req, hotel, room_type)
+    prices = nightly_prices(room_type, req.check_in, req.check_out)
+    total = sum(prices) * req.rooms
+    cfg = current_app.config
+    actor = actor or current_actor(Actor.guest(req.guest.email))
+
+    def work() -> tuple[Reservation, dict[str, Any]]:
+        try:
+            key_row = idempotency.claim(IDEMPOTENCY_SCOPE, key, fp, cfg["IDEMPOTENCY_TTL_HOURS"])
+        except IntegrityError as exc:
+            raise _DuplicateKey() from exc
+        _lock_nights(room_type.id, req.check_in, req.check_out)
+        _take_rooms(room_type, req.check_in, req.check_out, req.rooms)
+        now = clock.now()
+        reservation = Reservation(
+            public_id=public_id("rsv"), code=_new_code(), hotel_id=hotel.id, room_type_id=room_type.id,
+            check_in=req.check_in, check_out=req.check_out, number_of_rooms=req.rooms,
+            number_of_guests=req.guests, guest_first_name=req.guest.first_name,
+            guest_last_name=req.guest.last_name, guest_email=req.guest.email, guest_phone=req.guest.phone,
+            language=req.guest.language, special_requests=req.special_requests,
+            payment_method=req.payment_method, status=ReservationStatus.PENDING,
+            total_amount=total, currency=hotel.currency,
+            hold_expires_at=now + policies.hold_duration(req.payment_method, cfg),
+            inventory_held=True, access_salt=secrets.token_hex(8), channel=channel,
+            request_id=current_request_id(), created_at=now, updated_at=now,
+        )
+        db.session.add(reservation)
+        db.session.flush()
+        audit.record("reservation.created", entity_type="reservation", entity_id=reservation.public_id,
+                     reservation_id=reservation.id, actor=actor, to_state=ReservationStatus.PENDING,
+                     data={"code": reservation.code, "nights": req.nights, "rooms": req.rooms,
+                           "total": total, "channel": channel})
+        queue_notification("booking_received", reservation=reservation, key=reservation.public_id)
+        body = reservation_receipt(reservation)
+        key_row.response_status = 201
+        key_row.response_body = body
+        key_row.resource_id = reservation.public_id
+        return reservation, body
+
+    try:
+        reservation, body = run_in_transaction(work)
+    except _DuplicateKey:
+        existing = idempotency.find(IDEMPOTENCY_SCOPE, key)
+        if existing is None:  # the other request rolled back in between
+            raise IdempotencyInProgress()
+        return _replay(existing, fp)
+    except _Full:
+        alternatives = record_conflict(req, hotel, room_type, idempotency_key=key, channel=channel)
+        raise SoldOut(alternatives=alternatives)
+    log.info("reservation created", extra={"reservation": reservation.public_id, "code": reservation.code})
+    return BookingOutcome(reservation, body, False, access_token_for(reservation))
+
+
+def record_conflict(req: BookingRequest, hotel: Hotel, room_type: RoomType, *, idempotency_key: str | None,
+                    channel: str) -> list[dict[str, Any]]:
+    """Write a booking conflict (resolution PENDING_REVIEW) and return the alternatives.
+
+    One conflict per idempotency key, so a retried request is not counted twice.
+    """
+    today = clock.local_today(hotel.timezone)
+    alternatives = find_alternatives(hotel, room_type, req.check_in, req.check_out,
+                                     rooms=req.rooms, guests=req.guests, today=today)
+    full = [n.isoformat() for n in _full_nights(room_type, req.check_in, req.check_out, req.rooms)]
+
+    def work() -> None:
+        insert_ignoring_duplicates(BookingConflict, [{
+            "hotel_id": hotel.id, "room_type_id": room_type.id, "check_in": req.check_in,
+            "check_out": req.check_out, "number_of_rooms": req.rooms,
+            "guest_name": f"{req.guest.first_name} {req.guest.last_name}".strip(),
+            "guest_email": req.guest.email, "guest_phone": req.guest.phone, "language": req.guest.language,
+            "channel": channel, "full_nights": full, "alternatives": alternatives,
+            "request_id": current_request_id(), "idempotency_key": idempotency_key,
+            "resolution": "PENDING_REVIEW", "created_at": clock.now(), "updated_at": clock.now(),
+        }], ["idempotency_key"])
+
+    run_in_transaction(work)
+    log.warning("booking conflict", extra={"hotel": hotel.id, "room_type": room_type.id,
+                                           "check_in": req.check_in.isoformat(), "full_nights": full})
+    return alternatives
+
+
+def _full_nights(room_type: RoomType, start: date, end: date, rooms: int) -> list[date]:
+    """The nights of [start, end) with fewer than `rooms` left (or not on sale)."""
+    from app.booking.queries import availability_by_room_type
+
+    info = availability_by_room_type([room_type.id], start, end, with_nights=True)[room_type.id]
+    by_night = {n.night: n.available for n in info.nights}
+    all_nights = [start + timedelta(days=i) for i in range((end - start).days)]
+    return [n for n in all_nights if by_night.get(n, 0) < rooms]
+
+
+# --- status changes ---------------------------------------------------------------
+
+def _apply_transition(reservation: Reservation, target: str, *, actor: Actor, reason: str | None,
+                      data: dict[str, Any] | None = None) -> str:
+    """Move a locked reservation along the table, with its side effects. No commit."""
+    previous = reservation.status
+    new = next_state(previous, target)
+    now = clock.now()
+    reservation.status = new
+    reservation.updated_at = now
+    if new == ReservationStatus.PAID:
+        reservation.paid_at = now
+        reservation.hold_expires_at = None
+    if new == ReservationStatus.CANCELED:
+        reservation.canceled_at = now
+        reservation.cancel_reason = reason
+    if new not in HOLDS_INVENTORY:
+        release_inventory(reservation)
+    audit.record("reservation.status", entity_type="reservation", entity_id=reservation.public_id,
+                 reservation_id=reservation.id, actor=actor, from_state=previous, to_state=new,
+                 reason=reason, data=data)
+    return previous
+
+
+def change_status(reservation_id: int, target: str, *, actor: Actor | None = None, reason: str | None = None,
+                  expected: tuple[str, ...] | None = None) -> Reservation:
+    """Move a reservation to `target` along the transition table. Commits.
+
+    Locks the row and re-checks: when another process already made the same
+    move it is a logged no-op; any move the table forbids raises
+    IllegalTransition (409). `expected` narrows the allowed starting states.
+    """
+    actor = actor or current_actor()
+
+    def work() -> Reservation:
+        reservation = _lock_reservation(reservation_id)
+        if reservation.status == target:
+            log.info("status already %s", target, extra={"reservation": reservation.public_id})
+            return reservation
+        if expected is not None and reservation.status not in expected:
+            raise IllegalTransition(fields={"status": f"{reservation.status} → {target} is not allowed here"})
+        _apply_transition(reservation, target, actor=actor, reason=reason)
+        return reservation
+
+    return run_in_transaction(work)
+
+
+def mark_paid(reservation_id: int, *, actor: Actor | None = None, reason: str | None = None,
+              notify: bool = True) -> tuple[Reservation, bool]:
+    """pending → paid (no commit: the caller's transaction records the payment too).
+
+    Returns (reservation, True) when this call made it paid; (reservation,
+    False) when it was already paid or is no longer pending (the caller then
+    decides, e.g. a refund for money that arrived after the hold expired).
+    """
+    actor = actor or current_actor()
+    reservation = _lock_reservation(reservation_id)
+    if reservation.status != ReservationStatus.PENDING:
+        return reservation, False
+    _apply_transition(reservation, ReservationStatus.PAID, actor=actor, reason=reason)
+    if notify:
+        queue_notification("payment_confirmed", reservation=reservation, key=reservation.public_id)
+    return reservation, True
+
+
+@dataclass
+class CancelOutcome:
+    reservation: Reservation
+    refund: Any | None
+    changed: bool
+
+
+def cancel_reservation(reservation_id: int, *, actor: Actor | None = None, reason: str | None = None,
+                       source: str = "customer") -> CancelOutcome:
+    """Cancel a pending or paid booking, freeing its rooms once. Commits.
+
+    A paid booking gets a refund request sized by the refund policy (an
+    operator decides it, see app.refunds). Cancelling twice changes nothing
+    the second time; cancelling a checked-in stay raises IllegalTransition.
+    """
+    from app.refunds.services import request_refund
+
+    actor = actor or current_actor()
+
+    def work() -> CancelOutcome:
+        reservation = _lock_reservation(reservation_id)
+        if reservation.status in (ReservationStatus.CANCELED, ReservationStatus.REFUNDED):
+            return CancelOutcome(reservation, None, False)
+        was = _apply_transition(reservation, ReservationStatus.CANCELED, actor=actor, reason=reason)
+        from app.payments.services import cancel_pending_payments
+
+        cancel_pending_payments(reservation, actor=actor)
+        refund = None
+        if was == ReservationStatus.PAID:
+            refund = request_refund(reservation, source=source, requested_reason=reason, actor=actor)
+        queue_notification("booking_canceled", reservation=reservation, key=reservation.public_id)
+        return CancelOutcome(reservation, refund, True)
+
+    return run_in_transaction(work)
+
+
+# --- modify ---------------------------------------------------------------------------
+
+@dataclass
+class ChangeOutcome:
+    reservation: Reservation
+    old_total: int
+    new_total: int
+    refund: Any | None
+
+
+def modify_reservation(reservation_id: int, *, check_in: date | None = None, check_out: date | None = None,
+                       room_type_id: int | None = None, rooms: int | None = None,
+                       actor: Actor | None = None, reason: str | None = None) -> ChangeOutcome:
+    """Change dates, room type or number of rooms: all or nothing. Commits.
+
+    The old nights are given back and the new ones taken in one transaction;
+    when the new nights are sold out nothing changes (SoldOut). A paid booking
+    whose price drops gets a refund request for the difference; one whose
+    price rises owes the difference (payable through POST /v1/payments).
+    """
+    from app.refunds.services import request_refund
+
+    actor = actor or current_actor()
+
+    def work() -> ChangeOutcome:
+        r = _lock_reservation(reservation_id)
+        if r.status not in (ReservationStatus.PENDING, ReservationStatus.PAID):
+            raise IllegalTransition(fields={"status": f"A {r.status} booking cannot be changed."})
+        new_in, new_out = check_in or r.check_in, check_out or r.check_out
+        new_rooms = rooms if rooms is not None else r.number_of_rooms
+        new_type = db.session.get(RoomType, room_type_id) if room_type_id is not None else r.room_type
+        if new_type is None or new_type.hotel_id != r.hotel_id:
+            raise NotFound(fields={"roomTypeID": "No room type with this id in this hotel."})
+        if not new_type.active and new_type.id != r.room_type_id:
+            raise ValidationFailed(fields={"roomTypeID": "This room type is not taking bookings."})
+        if not 1 <= new_rooms <= policies.MAX_ROOMS:
+            raise ValidationFailed(fields={"numberOfRooms": "A whole number from 1 to 9."})
+        unchanged = (new_in, new_out, new_type.id, new_rooms) == (r.check_in, r.check_out, r.room_type_id,
+                                                                   r.number_of_rooms)
+        if unchanged:
+            return ChangeOutcome(r, r.total_amount, r.total_amount, None)
+        hotel = r.hotel
+        local_now = clock.to_local(clock.now(), hotel.timezone)
+        cfg = current_app.config
+        policies.validate_stay(new_in, new_out, today=local_now.date(), local_now=local_now,
+                               same_day_cutoff=time.fromisoformat(cfg["SAME_DAY_CUTOFF"]),
+                               max_nights=cfg["MAX_NIGHTS"], horizon_days=cfg["INVENTORY_HORIZON_DAYS"])
+        policies.validate_occupancy(r.number_of_guests, new_rooms, new_type.max_occupancy)
+        # Lock every night involved, per room type in id order and in date order within it.
+        spans: dict[int, tuple[date, date]] = {r.room_type_id: (r.check_in, r.check_out)}
+        a, b = spans.get(new_type.id, (new_in, new_out))
+        spans[new_type.id] = (min(a, new_in), max(b, new_out))
+        for type_id in sorted(spans):
+            _lock_nights(type_id, *spans[type_id])
+        _give_back_rooms(r.room_type_id, r.check_in, r.check_out, r.number_of_rooms)
+        _take_rooms(new_type, new_in, new_out, new_rooms)
+        old = {"checkInDate": r.check_in.isoformat(), "checkOutDate": r.check_out.isoformat(),
+               "roomTypeID": str(r.room_type_id), "numberOfRooms": r.number_of_rooms, "total": r.total_amount}
+        old_total = r.total_amount
+        new_total = sum(nightly_prices(new_type, new_in, new_out)) * new_rooms
+        r.check_in, r.check_out, r.room_type_id, r.number_of_rooms = new_in, new_out, new_type.id, new_rooms
+        r.total_amount = new_total
+        r.room_id = None  # a room assigned for the old stay may not fit the new one
+        r.updated_at = clock.now()
+        new = {"checkInDate": new_in.isoformat(), "checkOutDate": new_out.isoformat(),
+               "roomTypeID": str(new_type.id), "numberOfRooms": new_rooms, "total": new_total}
+        audit.record("reservation.changed", entity_type="reservation", entity_id=r.public_id,
+                     reservation_id=r.id, actor=actor, reason=reason, data={"before": old, "after": new})
+        refund = None
+        if r.status == ReservationStatus.PAID and new_total < old_total:
+            refund = request_refund(r, source="modification", requested_reason=reason, actor=actor,
+                                    fixed_amount=old_total - new_total)
+        queue_notification("booking_changed", reservation=r, key=f"{r.public_id}:{r.updated_at.timestamp()}")
+        return ChangeOutcome(r, old_total, new_total, refund)
+
+    try:
+        return run_in_transaction(work)
+    except _Full:
+        raise SoldOut(alternatives=[])
+
+
+def outstanding_amount(reservation: Reservation) -> int:
+    """What the guest still owes: the total less completed payments (never negative)."""
+    from app.payments.models import Payment
+    from app.payments.states import PaymentStatus
+
+    paid = sum(p.amount for p in db.session.scalars(
+        select(Payment).where(Payment.reservation_id == reservation.id,
+                              Payment.status == PaymentStatus.COMPLETED)))
+    return max(0, reservation.total_amount - paid)
+
+
+def hold_remaining_seconds(reservation: Reservation, now: datetime | None = None) -> int:
+    if reservation.hold_expires_at is None or reservation.status != ReservationStatus.PENDING:
+        return 0
+    return max(0, int((reservation.hold_expires_at - (now or clock.now())).total_seconds()))

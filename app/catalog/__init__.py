@@ -1,0 +1,1 @@
+"""Hotels, room types, rooms, nightly rates and the per-night inventory."""

@@ -1,0 +1,107 @@
+"""`flask` commands: seed-demo, users, tokens, inventory, dev."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.core.errors import DomainError
+
+#: Demo operators created by `flask seed-demo --with-operators` (development only).
+DEMO_OPERATORS = (
+    ("admin@frontdesk.example", "admin", "Admin Kim"),
+    ("manager@frontdesk.example", "manager", "Manager Lee"),
+    ("staff@frontdesk.example", "staff", "Staff Park"),
+)
+DEMO_PASSWORD = "frontdesk-demo"
+
+
+def _fail(exc: DomainError) -> None:
+    details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+    raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}")
+
+
+def seed_everything(with_operators: bool) -> list[str]:
+    """Demo hotels (and demo operators); returns what to tell the person. Idempotent."""
+    from sqlalchemy import select
+
+    from app.auth.models import Operator
+    from app.auth.services import create_operator
+    from app.catalog.demo import seed_demo
+    from app.extensions import db
+
+    lines = [f"{len(seed_demo())} demo hotels ready."]
+    if with_operators:
+        for email, role, name in DEMO_OPERATORS:
+            if db.session.scalar(select(Operator.id).where(Operator.email == email)) is None:
+                create_operator(email, DEMO_PASSWORD, role=role, name=name)
+        lines.append(f"Demo operators: {', '.join(e for e, _, _ in DEMO_OPERATORS)} / {DEMO_PASSWORD}")
+    return lines
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--with-operators", is_flag=True, help=f"Also add demo operators (password {DEMO_PASSWORD}).")
+    def seed_demo_command(with_operators: bool) -> None:
+        """Add demo hotels in Seoul, Busan and Jeju (safe to run again)."""
+        if with_operators and app.config["FRONTDESK_ENV"] == "production":
+            raise click.ClickException("Demo operators are not created in production.")
+        for line in seed_everything(with_operators):
+            click.echo(line)
+
+    users = AppGroup("users", help="Operator accounts.")
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(["admin", "manager", "staff"]), default="staff", show_default=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--name", default="")
+    @click.option("--language", type=click.Choice(["ko", "en"]), default="ko", show_default=True)
+    def users_create(email: str, role: str, password: str, name: str, language: str) -> None:
+        """Add an operator."""
+        from app.auth.services import create_operator
+
+        try:
+            operator = create_operator(email, password, role=role, name=name, language=language)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"Operator {operator.email} ({operator.role}) created.")
+
+    app.cli.add_command(users)
+
+    tokens = AppGroup("tokens", help="API tokens for operators.")
+
+    @tokens.command("create")
+    @click.argument("email")
+    @click.option("--name", default="cli", help="What the token is for.")
+    def tokens_create(email: str, name: str) -> None:
+        """Print a new API token for the operator (shown only once)."""
+        from app.auth.services import create_api_token
+
+        try:
+            _token, raw = create_api_token(email, name)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(raw)
+
+    app.cli.add_command(tokens)
+
+    inventory = AppGroup("inventory", help="The inventory calendar.")
+
+    @inventory.command("extend")
+    def inventory_extend() -> None:
+        """Make nights exist up to the horizon for every room type."""
+        from app.catalog.services import extend_inventory_horizon
+
+        click.echo(f"{extend_inventory_horizon()} room types up to date.")
+
+    app.cli.add_command(inventory)
+
+    @app.cli.command("dev")
+    @click.option("--port", default=5000, show_default=True)
+    @click.option("--no-seed", is_flag=True, help="Do not add the demo data.")
+    def dev_command(port: int, no_seed: bool) -> None:
+        """Run everything on this machine: database, Redis, web, worker and clock."""
+        from app.core.devserver import run_development
+
+        run_development(app, port=port, seed=not no_seed)

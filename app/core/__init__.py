@@ -1,0 +1,1 @@
+"""Shared plumbing: base types, clock, money, errors, audit, request context, jobs."""

@@ -1,0 +1,108 @@
+"""Web plumbing: error responses (JSON for /v1, pages elsewhere) and template helpers."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.core import clock
+from app.core.errors import DomainError
+from app.core.ids import display_code
+from app.core.money import format_money
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "validation_error", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/v1/") or request.path == "/v1"
+
+
+def error_body(code: str, message: Any, fields: dict | None = None, status: int = 400,
+               **extra: Any) -> tuple[Any, int]:
+    """The API's error shape: {"error": {code, message, fields, requestId}} (+ extras)."""
+    body = {"error": {"code": code, "message": str(message),
+                      "fields": {k: str(v) for k, v in (fields or {}).items()},
+                      "requestId": getattr(g, "request_id", None)}}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        if wants_json():
+            return error_body(exc.code, exc.message, exc.fields, exc.status, **exc.extra)
+        return render_template("errors/error.html", status=exc.status, message=str(exc.message),
+                               fields=exc.fields), exc.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        log.warning("CSRF check failed", extra={"path": request.path})
+        message = _("This form expired or was sent from elsewhere. Go back, reload the page and try again.")
+        if wants_json():
+            return error_body("csrf_failed", message, status=400)
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        if wants_json():
+            return error_body(HTTP_CODES.get(status, "error"), exc.description or exc.name, status=status)
+        messages = {404: _("This page does not exist."), 403: _("You are not allowed to open this page."),
+                    405: _("This action is not available here.")}
+        return render_template("errors/error.html", status=status,
+                               message=messages.get(status, exc.description or exc.name)), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        message = _("Something went wrong on our side. Please try again; if it keeps happening, "
+                    "tell us this code: %(rid)s", rid=getattr(g, "request_id", "-"))
+        if wants_json():
+            return error_body("internal_error", "Internal error.", status=500)
+        return render_template("errors/error.html", status=500, message=message), 500
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("money")
+    def _money(value: Any, currency: str | None = None) -> str:
+        """{{ 120000|money('KRW') }} or {{ {'amount':…,'currency':…}|money }}."""
+        if isinstance(value, dict):
+            value, currency = value["amount"], value["currency"]
+        return format_money(int(value), currency or "KRW", str(get_locale() or "ko"))
+
+    @app.template_filter("local_datetime")
+    def _local_datetime(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+        if value is None:
+            return ""
+        if tz:
+            return format_datetime(clock.to_local(value, tz).replace(tzinfo=None), fmt, rebase=False)
+        return format_datetime(value, fmt)
+
+    @app.template_filter("local_date")
+    def _local_date(value: date | None, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("booking_code")
+    def _code(value: str) -> str:
+        return display_code(value)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        from app.ops.checklist import visible_nav
+
+        def ops_nav_links(operator):
+            return visible_nav(operator) if getattr(operator, "is_authenticated", False) else []
+
+        return {"current_locale": str(get_locale() or "ko"), "now_utc": clock.now(),
+                "request_id": getattr(g, "request_id", None), "ops_nav_links": ops_nav_links}

@@ -1,0 +1,9 @@
+"""Every model, imported once so SQLAlchemy (and Alembic) know the whole schema."""
+from app.auth.models import ApiToken, Operator  # noqa: F401
+from app.booking.models import BookingConflict, Reservation  # noqa: F401
+from app.catalog.models import Hotel, InventoryNight, Rate, Room, RoomType  # noqa: F401
+from app.core.audit import AuditEvent  # noqa: F401
+from app.core.idempotency import IdempotencyKey  # noqa: F401
+from app.notifications.models import OutboxMessage  # noqa: F401
+from app.payments.models import Payment  # noqa: F401
+from app.refunds.models import Refund  # noqa: F401

@@ -1,0 +1,1 @@
+"""Customer notifications: an outbox written with the business change, sent by workers."""

@@ -1,0 +1,1 @@
+"""The back office: Today, order confirmation, conflicts, alerts, reports, audit log."""

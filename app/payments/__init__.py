@@ -1,0 +1,1 @@
+"""Payments: the gateway adapter (with its sandbox), card charges, bank transfers."""

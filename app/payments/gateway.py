@@ -1,0 +1,115 @@
+"""The payment-gateway adapter: what Frontdesk needs from a card processor.
+
+`get_gateway()` returns the configured implementation (`PAYMENT_GATEWAY`);
+the only one shipped is the sandbox (app.payments.sandbox), which behaves
+like a real processor: latency, declines, timeouts, idempotency, webhooks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import current_app
+
+
+class GatewayTimeout(Exception):
+    """No answer in time: the charge may or may not have happened."""
+
+
+class GatewayUnavailable(Exception):
+    """The gateway refused the connection or answered 5xx; nothing happened."""
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """Card data as typed by the customer. Lives only in memory, never stored
+    or logged: its repr shows the last four digits only."""
+
+    number: str = field(repr=False)
+    exp_month: int = field(repr=False)
+    exp_year: int = field(repr=False)
+    cvc: str = field(repr=False)
+    holder: str = ""
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+    def __repr__(self) -> str:
+        return f"CardDetails(****{self.last4})"
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: str                 # "succeeded" | "declined" | "failed"
+    charge_id: str | None = None
+    card_token: str | None = None
+    last4: str | None = None
+    brand: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    status: str                 # "succeeded" | "failed"
+    refund_id: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def charge(self, *, idempotency_key: str, amount: int, currency: str, card: CardDetails,
+               description: str) -> ChargeResult:
+        """Take money; the same idempotency key never charges twice.
+        May raise GatewayTimeout or GatewayUnavailable."""
+
+    def retrieve(self, idempotency_key: str) -> ChargeResult | None:
+        """What became of the charge with this key (None: the gateway never saw it)."""
+
+    def refund(self, *, idempotency_key: str, charge_id: str, amount: int, currency: str) -> RefundResult:
+        """Pay back (part of) a charge; the same key never refunds twice."""
+
+
+def get_gateway() -> PaymentGateway:
+    name = current_app.config["PAYMENT_GATEWAY"]
+    if name == "sandbox":
+        from app.payments.sandbox import SandboxGateway
+
+        return SandboxGateway.from_config(current_app.config)
+    raise RuntimeError(f"unknown PAYMENT_GATEWAY {name!r}")
+
+
+def luhn_ok(number: str) -> bool:
+    """The card number checksum (catches typos before the gateway does)."""
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def card_brand(number: str) -> str:
+    if number.startswith("4"):
+        return "visa"
+    if number[:2] in {"51", "52", "53", "54", "55"} or "2221" <= number[:4] <= "2720":
+        return "mastercard"
+    if number[:2] in {"34", "37"}:
+        return "amex"
+    if number.startswith("35"):
+        return "jcb"
+    return "card"

@@ -1,0 +1,68 @@
+"""Refund requests. Deciding and paying them back is in the back office
+(approve/refuse) and the workers (gateway refunds, payouts)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.booking.states import ReservationStatus
+from app.core import audit, clock
+from app.core.actor import Actor, current_actor
+from app.core.ids import public_id
+from app.extensions import db
+from app.notifications.services import queue_notification
+from app.payments.models import Payment
+from app.payments.states import PaymentStatus
+from app.refunds.models import Refund
+from app.refunds.policies import RefundCase, compute_refund
+from app.refunds.states import COMMITTED, RefundStatus
+
+
+def refundable_amount(reservation) -> int:
+    """Completed payments less every refund already approved or paid (never negative)."""
+    paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.reservation_id == reservation.id, Payment.status == PaymentStatus.COMPLETED)) or 0
+    committed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.reservation_id == reservation.id, Refund.status.in_([s.value for s in COMMITTED]))) or 0
+    return max(0, paid - committed)
+
+
+def request_refund(reservation, *, source: str, requested_reason: str | None = None,
+                   our_fault: str | None = None, fixed_amount: int | None = None,
+                   actor: Actor | None = None) -> Refund | None:
+    """Open a refund request sized by the policy (no commit). None when nothing was paid.
+
+    `fixed_amount` (a price drop after a change) overrides the policy's amount,
+    still capped by what is refundable.
+    """
+    actor = actor or current_actor()
+    refundable = refundable_amount(reservation)
+    if refundable <= 0:
+        return None
+    today = clock.local_today(reservation.hotel.timezone)
+    rec = compute_refund(
+        refundable=refundable, check_in=reservation.check_in, today=today,
+        stay_started=reservation.status in (ReservationStatus.CHECKED_IN, ReservationStatus.CHECKED_OUT),
+        our_fault=our_fault,
+    )
+    case, percent, amount, reason = rec.case, rec.percent, rec.amount, rec.reason
+    if fixed_amount is not None:
+        case, amount, reason = RefundCase.A, min(fixed_amount, refundable), "price_difference"
+        percent = amount * 100 // refundable
+    payment = db.session.scalar(select(Payment).where(
+        Payment.reservation_id == reservation.id, Payment.status == PaymentStatus.COMPLETED
+    ).order_by(Payment.id.desc()))
+    refund = Refund(
+        public_id=public_id("rfd"), reservation_id=reservation.id, payment_id=payment.id if payment else None,
+        amount=amount, currency=reservation.currency, status=RefundStatus.REQUESTED,
+        policy_case=case, policy_percent=percent, policy_amount=amount, policy_reason=reason,
+        apology_coupon=rec.apology_coupon, source=source, requested_reason=requested_reason,
+    )
+    db.session.add(refund)
+    db.session.flush()
+    audit.record("refund.requested", entity_type="refund", entity_id=refund.public_id,
+                 reservation_id=reservation.id, actor=actor, to_state=RefundStatus.REQUESTED,
+                 reason=requested_reason, data={"amount": amount, "case": case, "percent": percent,
+                                                "policy_reason": reason, "source": source})
+    queue_notification("refund_requested", reservation=reservation, key=refund.public_id,
+                       context={"refund": refund.public_id})
+    return refund

@@ -1,0 +1,27 @@
+"""Periodic jobs, declared as data (run by `rq cron workers/cron.py`).
+
+Each entry: (function path, queue, schedule). Stable names, so the scheduler
+and the back office's health view can refer to them.
+"""
+from __future__ import annotations
+
+import importlib
+
+from rq import cron
+
+#: name → (function, queue, {"interval": seconds} or {"cron": expression})
+PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
+    "inventory-horizon": ("workers.jobs.catalog.extend_inventory_horizon", "low", {"cron": "10 0 * * *"}),
+    "idempotency-purge": ("workers.jobs.maintenance.purge_idempotency_keys", "low", {"cron": "0 4 * * *"}),
+    "payments-settle": ("workers.jobs.payments.settle_pending_card_payments", "high", {"interval": 60}),
+}
+
+
+
+def _load(path: str):
+    module, _, attr = path.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+for _name, (_func, _queue, _schedule) in PERIODIC_JOBS.items():
+    cron.register(_load(_func), _queue, name=_name, **_schedule)

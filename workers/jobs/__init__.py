@@ -1,0 +1,1 @@
+"""Job functions, one module per domain. Each is safe to run twice."""
