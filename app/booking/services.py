@@ -118,6 +118,17 @@ def release_inventory(reservation: Reservation) -> bool:
     return True
 
 
+def _retake_inventory(reservation: Reservation) -> None:
+    """Hold a released reservation's nights again, all or none (raises SoldOut). No commit."""
+    _lock_nights(reservation.room_type_id, reservation.check_in, reservation.check_out)
+    try:
+        _take_rooms(reservation.room_type, reservation.check_in, reservation.check_out,
+                    reservation.number_of_rooms)
+    except _Full:
+        raise SoldOut(fields={"reservation": "The rooms of this booking have been sold meanwhile."}) from None
+    reservation.inventory_held = True
+
+
 def _lock_reservation(reservation_id: int) -> Reservation:
     """Re-read a reservation under a row lock (BEGIN IMMEDIATE covers SQLite)."""
     reservation = db.session.execute(
@@ -310,6 +321,8 @@ def _apply_transition(reservation: Reservation, target: str, *, actor: Actor, re
         reservation.cancel_reason = reason
     if new not in HOLDS_INVENTORY:
         release_inventory(reservation)
+    elif not reservation.inventory_held:
+        _retake_inventory(reservation)
     audit.record("reservation.status", entity_type="reservation", entity_id=reservation.public_id,
                  reservation_id=reservation.id, actor=actor, from_state=previous, to_state=new,
                  reason=reason, data=data)
@@ -355,6 +368,21 @@ def mark_paid(reservation_id: int, *, actor: Actor | None = None, reason: str | 
     if notify:
         queue_notification("payment_confirmed", reservation=reservation, key=reservation.public_id)
     return reservation, True
+
+
+def revive_reservation(reservation_id: int, *, actor: Actor | None = None, reason: str | None = None) -> Reservation:
+    """canceled → paid for money that arrived after the hold expired (no commit).
+
+    Takes the nights again if they are still free (SoldOut otherwise, and the
+    caller refunds the payer). The caller records the payment in the same
+    transaction.
+    """
+    actor = actor or current_actor()
+    reservation = _lock_reservation(reservation_id)
+    if reservation.status != ReservationStatus.CANCELED:
+        raise IllegalTransition(fields={"status": f"Only a canceled booking can be revived, not {reservation.status}."})
+    _apply_transition(reservation, ReservationStatus.PAID, actor=actor, reason=reason or "revived by a late deposit")
+    return reservation
 
 
 @dataclass

@@ -3,6 +3,8 @@
     pending → paid → checked_in → checked_out
     pending → canceled
     paid → canceled → refunded
+    canceled → paid   (revival: a deposit arrived after the hold expired and the
+                       rooms are still free; the nights are taken again)
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     S.PAID: frozenset({S.CHECKED_IN, S.CANCELED}),
     S.CHECKED_IN: frozenset({S.CHECKED_OUT}),
     S.CHECKED_OUT: frozenset(),
-    S.CANCELED: frozenset({S.REFUNDED}),
+    S.CANCELED: frozenset({S.REFUNDED, S.PAID}),
     S.REFUNDED: frozenset(),
 }
 

@@ -236,3 +236,53 @@ def test_modify_to_another_room_type():
     outcome = modify_reservation(r.id, room_type_id=b.id, rooms=2)
     assert outcome.new_total == 150_000 * 2 * 2
     assert reserved_total(a, start, 2) == [0, 0] and reserved_total(b, start, 2) == [2, 2]
+
+
+def test_search_finds_hotels_with_a_room_free_every_night():
+    from app.booking.search import SearchQuery, search_hotels
+
+    cheap = make_hotel(city="Jeju", star_rating=2, amenities=["WiFi"])
+    make_room_type(cheap, rooms=1, percent=100, base_price=50_000)
+    fancy = make_hotel(city="jeju", star_rating=5, amenities=["WiFi", "Pool"])
+    make_room_type(fancy, rooms=2, base_price=300_000)
+    start = future(15)
+    full_type = cheap.room_types[0]
+    make_reservation(full_type, check_in=start + timedelta(days=1), nights=1)
+    query = SearchQuery("JEJU", start, start + timedelta(days=2))
+    assert [h.hotel.id for h in search_hotels(query).hits] == [fancy.id]   # cheap is full on night 2
+    later = SearchQuery("Jeju", start + timedelta(days=5), start + timedelta(days=7))
+    assert [h.hotel.id for h in search_hotels(later).hits] == [cheap.id, fancy.id]
+    assert [h.hotel.id for h in search_hotels(SearchQuery("Jeju", later.check_in, later.check_out,
+                                                          sort_by="rating")).hits] == [fancy.id, cheap.id]
+    assert [h.hotel.id for h in search_hotels(SearchQuery("Jeju", later.check_in, later.check_out,
+                                                          amenities=("pool",))).hits] == [fancy.id]
+    priced = search_hotels(SearchQuery("Jeju", later.check_in, later.check_out, max_price=100_000))
+    assert [(h.hotel.id, h.lowest_price) for h in priced.hits] == [(cheap.id, 50_000)]
+
+
+def test_revival_takes_the_nights_again_when_free():
+    from app.booking.services import revive_reservation
+
+    room_type = make_room_type(rooms=1, percent=100)
+    start = future()
+    r = make_reservation(room_type, check_in=start, method="bank_transfer")
+    cancel_reservation(r.id, reason="hold expired")
+    revived = revive_reservation(r.id, reason="deposit arrived late")
+    db.session.commit()
+    assert revived.status == ReservationStatus.PAID and revived.inventory_held
+    assert reserved_total(room_type, start, 2) == [1, 1]
+
+
+def test_revival_refuses_when_the_rooms_were_sold_meanwhile():
+    from app.booking.services import revive_reservation
+
+    room_type = make_room_type(rooms=1, percent=100)
+    start = future()
+    r = make_reservation(room_type, check_in=start, method="bank_transfer")
+    cancel_reservation(r.id, reason="hold expired")
+    make_reservation(room_type, check_in=start + timedelta(days=1), nights=1)
+    with pytest.raises(SoldOut):
+        revive_reservation(r.id)
+    db.session.rollback()
+    assert db.session.get(Reservation, r.id).status == ReservationStatus.CANCELED
+    assert reserved_total(room_type, start, 2) == [0, 1]
