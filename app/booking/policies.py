@@ -77,13 +77,13 @@ def parse_id(value: Any, field: str, errors: dict[str, str]) -> int | None:
         return value
     if isinstance(value, str) and value.isdigit() and len(value) <= 12 and int(value) > 0:
         return int(value)
-    errors[field] = _l("Required: an existing id.") if value in (None, "") else "Not a valid id."
+    errors[field] = _l("Required: an existing id.") if value in (None, "") else _l("Not a valid id.")
     return None
 
 
 def parse_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        errors[field] = _l("Required, as YYYY-MM-DD.") if value in (None, "") else "Use the form YYYY-MM-DD."
+        errors[field] = _l("Required, as YYYY-MM-DD.") if value in (None, "") else _l("Use the form YYYY-MM-DD.")
         return None
     try:
         return date.fromisoformat(value)

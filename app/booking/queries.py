@@ -174,3 +174,11 @@ def reservation_receipt(reservation: Reservation) -> dict[str, Any]:
         "holdExpiresAt": reservation.hold_expires_at.isoformat().replace("+00:00", "Z")
         if reservation.hold_expires_at else None,
     }
+
+
+def list_city_amenities(city: str) -> tuple[int, list[str]]:
+    """(how many active hotels the city has, the amenities they offer, sorted): the search
+    page's amenity filter and its "no hotels here" message."""
+    lists = db.session.scalars(select(Hotel.amenities).where(
+        func.lower(Hotel.city) == (city or "").strip().lower(), Hotel.status == HotelStatus.ACTIVE)).all()
+    return len(lists), sorted({a for amenities in lists for a in (amenities or [])}, key=str.lower)

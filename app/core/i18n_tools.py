@@ -88,6 +88,11 @@ def compile_catalog(path: Path) -> None:
         write_mo(f, catalog, use_fuzzy=False)
 
 
+def _hashable(value):
+    """Plural messages come back from a .mo file as lists (from a .po file as tuples)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def problems(domains=DOMAINS_WITH_TRANSLATIONS) -> list[str]:
     """Messages used in the code but missing a ko/ja translation, and stale .mo files."""
     found = []
@@ -116,8 +121,8 @@ def problems(domains=DOMAINS_WITH_TRANSLATIONS) -> list[str]:
                 continue
             with mo.open("rb") as f:
                 compiled = read_mo(f)
-            expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-            actual = {m.id: m.string for m in compiled if m.id}
+            expected = {_hashable(m.id): _hashable(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+            actual = {_hashable(m.id): _hashable(m.string) for m in compiled if m.id}
             if expected != actual:
                 found.append(f"{mo.relative_to(ROOT)}: out of date (run: make messages)")
     return found
