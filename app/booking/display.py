@@ -6,14 +6,17 @@ views stay thin and the templates get plain values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask import request
+from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.booking.forms import AMENITY_NAMES
 from app.booking.policies import MAX_ROOMS
 from app.booking.queries import NightInfo, availability_by_room_type
 from app.booking.states import ReservationStatus
@@ -36,6 +39,7 @@ RESERVATION_STATUS = {
     ReservationStatus.CHECKED_OUT: (_l("Checked out"), ""),
     ReservationStatus.CANCELED: (_l("Canceled"), "bad"),
     ReservationStatus.REFUNDED: (_l("Canceled and refunded"), ""),
+    "hold_ended": (_l("Hold ended, not paid"), "bad"),
 }
 PAYMENT_STATUS = {
     PaymentStatus.PENDING: (_l("Waiting"), "warn"),
@@ -70,6 +74,57 @@ ALTERNATIVE_KINDS = (
     ("dates", _l("The same room on other dates")),
     ("hotel", _l("Other hotels in the same city")),
 )
+
+
+# --- template helpers (registered by app.booking.views) --------------------------------
+
+def query_url(**changes: Any) -> str:
+    """This page's URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for name, value in changes.items():
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value if isinstance(value, list) else [value]
+    return request.path + ("?" + urlencode(args, doseq=True) if args else "")
+
+
+def lang_url(code: str) -> str:
+    """This page in another language, keeping its query string (dates, guests)."""
+    return query_url(lang=code)
+
+
+def iso_date(value: str) -> date | None:
+    """'2026-12-03' → a date (the API's alternatives carry ISO strings)."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def hotel_time(value: datetime | None, tz: str, with_date: bool = True) -> str:
+    """A moment in the hotel's time zone: 'Dec 3, 2026, 3:15 PM' (or only '3:15 PM')."""
+    if value is None:
+        return ""
+    local = clock.to_local(value, tz).replace(tzinfo=None)
+    shown = format_time(local, "short", rebase=False)
+    return _("%(date)s, %(time)s", date=format_date(local.date(), "medium"), time=shown) if with_date else shown
+
+
+def amenity_name(name: str) -> str:
+    """A hotel amenity in the page's language (catalog names are English)."""
+    return str(AMENITY_NAMES.get(name, name))
+
+
+def template_labels() -> dict[str, Any]:
+    """Status words for the booking page's template."""
+    return {
+        "display_status": lambda value: label(RESERVATION_STATUS, value),
+        "payment_status": lambda value: label(PAYMENT_STATUS, value),
+        "refund_status": lambda value: label(REFUND_STATUS, value),
+        "payment_method": lambda value: PAYMENT_METHOD.get(value, value),
+        "decline_message": decline_message,
+    }
 
 
 def label(table: dict, value: str) -> tuple[str, str]:
@@ -129,8 +184,6 @@ def rooms_for(guests: int, max_occupancy: int) -> int:
 
 
 def _format_nights(nights: list[date]) -> str:
-    from flask_babel import format_date
-
     shown = ", ".join(format_date(n, "medium") for n in nights[:3])
     return shown + (" …" if len(nights) > 3 else "")
 
@@ -174,11 +227,20 @@ def sold_out_reason(offer: RoomOffer, stay: Stay) -> str | None:
     return None
 
 
+def person_name(reservation, locale: str) -> str:
+    """The guest's name as people write it: family name first in Korean and Japanese."""
+    parts = (reservation.guest_last_name, reservation.guest_first_name) if locale in ("ko", "ja") \
+        else (reservation.guest_first_name, reservation.guest_last_name)
+    return " ".join(p for p in parts if p)
+
+
 def group_alternatives(alternatives: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The SoldOut alternatives by kind, in the order the page shows them."""
+    """The SoldOut alternatives by kind, in the order the page shows them (other dates by date)."""
     groups = []
     for kind, title in ALTERNATIVE_KINDS:
         items = [a for a in alternatives if a.get("kind") == kind]
+        if kind == "dates":
+            items.sort(key=lambda a: a.get("checkInDate", ""))
         if items:
             groups.append((str(title), items))
     return groups

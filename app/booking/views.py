@@ -8,9 +8,8 @@ The reservation's access token is never put into a page.
 from __future__ import annotations
 
 import logging
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -19,7 +18,6 @@ from flask_babel import gettext as _
 from app.booking import display, policies
 from app.booking.display import Stay
 from app.booking.forms import (
-    AMENITY_NAMES,
     CITY_NAMES,
     DEMO_CITIES,
     LANGUAGE_NAMES,
@@ -75,37 +73,11 @@ MAX_FORM_KEYS = 10
 CANCELABLE = (ReservationStatus.PENDING, ReservationStatus.PAID)
 
 
-@bp.app_template_global()
-def lang_url(code: str) -> str:
-    """This page in another language, keeping its query string (dates, guests)."""
-    return query_url(lang=code)
-
-
-@bp.app_template_global()
-def query_url(**changes: Any) -> str:
-    """This page's URL with some query arguments replaced (None removes one)."""
-    args = request.args.to_dict(flat=False)
-    for name, value in changes.items():
-        if value is None:
-            args.pop(name, None)
-        else:
-            args[name] = value if isinstance(value, list) else [value]
-    return request.path + ("?" + urlencode(args, doseq=True) if args else "")
-
-
-@bp.app_template_filter("isodate")
-def iso_date(value: str) -> date | None:
-    """'2026-12-03' → a date (the API's alternatives carry ISO strings)."""
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@bp.app_template_filter("amenity")
-def amenity_name(name: str) -> str:
-    """A hotel amenity in the page's language (catalog names are English)."""
-    return str(AMENITY_NAMES.get(name, name))
+for _helper in (display.lang_url, display.query_url):
+    bp.add_app_template_global(_helper)
+for _name, _helper in (("isodate", display.iso_date), ("hotel_time", display.hotel_time),
+                       ("amenity", display.amenity_name)):
+    bp.add_app_template_filter(_helper, _name)
 
 
 # --- access ---------------------------------------------------------------------------
@@ -217,7 +189,8 @@ def _sold_out_page(hotel: Hotel, room_type: RoomType, stay: Stay, rooms: int,
 
 def _render_form(form: BookingForm, hotel: Hotel, room_type: RoomType, stay: Stay | None, status: int = 200,
                  previous: Reservation | None = None):
-    offer = display.room_offer(room_type, stay, int(form.rooms.data or 1)) if stay else None
+    rooms = policies.parse_int(form.rooms.data or None, "rooms", {}, default=1, low=1, high=policies.MAX_ROOMS)
+    offer = display.room_offer(room_type, stay, rooms or 1) if stay else None
     return render_template("booking/book.html", form=form, hotel=hotel, room_type=room_type, stay=stay,
                            offer=offer, max_text=policies.MAX_TEXT, previous=previous), status
 
@@ -246,7 +219,7 @@ def book(hotel_id: int, room_type_id: int):
                                    high=policies.MAX_ROOMS) or display.rooms_for(stay.guests, room_type.max_occupancy)
         if request.args.get("another"):
             _form_key(room_type, stay, rotate=True)
-            return redirect(query_url(another=None))
+            return redirect(display.query_url(another=None))
         _prefill(form, stay, rooms)
         form.idempotency_key.data = _form_key(room_type, stay)
         previous = _booking_made_with(form.idempotency_key.data)
@@ -352,31 +325,21 @@ def _booking_page(reservation: Reservation, card_form: CardForm | None = None, s
     can_pay_card = pending and reservation.payment_method == PaymentMethod.CARD and seconds > 0 and due > 0
     if can_pay_card and card_form is None:
         card_form = CardForm(formdata=None)
-        card_form.holder.data = reservation.guest_name
+        card_form.holder.data = display.person_name(reservation, str(get_locale() or "ko"))
     if card_form is not None:
         card_form.ensure_key()
     return render_template(
-        "booking/reservation.html", **_labels(), sandbox=current_app.config["PAYMENT_GATEWAY"] == "sandbox",
+        "booking/reservation.html", **display.template_labels(), sandbox=current_app.config["PAYMENT_GATEWAY"] == "sandbox",
         r=reservation, hotel=reservation.hotel, room_type=reservation.room_type,
         payments=payments, refunds=display.refunds_of(reservation), due=due, hold_seconds=seconds,
         hold_expired=pending and seconds == 0, minutes_left=display.minutes_left(seconds),
         clock_text=display.clock_text(seconds), instructions=instructions,
-        card_form=card_form if can_pay_card else None, can_cancel=reservation.status in CANCELABLE,
+        card_form=card_form if can_pay_card else None,
+        can_cancel=reservation.status in CANCELABLE and not (pending and seconds == 0),
         language_name=LANGUAGE_NAMES.get(reservation.language, reservation.language),
         search_args=Stay(reservation.check_in, reservation.check_out, reservation.number_of_guests).args(
             location=reservation.hotel.city),
     ), status
-
-
-def _labels() -> dict[str, Any]:
-    """Status words for the booking page's template."""
-    return {
-        "display_status": lambda value: display.label(display.RESERVATION_STATUS, value),
-        "payment_status": lambda value: display.label(display.PAYMENT_STATUS, value),
-        "refund_status": lambda value: display.label(display.REFUND_STATUS, value),
-        "payment_method": lambda value: display.PAYMENT_METHOD.get(value, value),
-        "decline_message": display.decline_message,
-    }
 
 
 @bp.get("/booking/<public_id>")

@@ -239,6 +239,7 @@ def test_an_expired_hold_offers_to_search_again(client, clock, booked):
     clock.advance(minutes=16)
     html = client.get(url).get_data(as_text=True)
     assert "The hold on your rooms has ended" in html and 'name="number"' not in html
+    assert "Hold ended, not paid" in html and "/cancel" not in html
     assert "location=Seoul" in html
     response = client.post(url + "/pay", data={"number": "4242424242424242", "expiry": "12/40", "cvc": "123",
                                                "idempotency_key": str(uuid.uuid4())})
@@ -280,3 +281,9 @@ def test_every_customer_string_has_a_korean_and_japanese_translation():
     from app.core.i18n_tools import problems
 
     assert problems(["booking", "core"]) == []
+
+
+def test_names_are_written_family_name_first_in_korean_and_japanese(client, booked):
+    _reservation, url = booked(first_name="Minji", last_name="Kim")
+    assert "Kim Minji" in client.get(url + "?lang=ko").get_data(as_text=True)
+    assert "Minji Kim" in client.get(url + "?lang=en").get_data(as_text=True)

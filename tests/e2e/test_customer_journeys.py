@@ -34,6 +34,8 @@ def make_city(city: str = "Seoul"):
                            amenities=["Heated floor", "Tea set"])
     make_room_type(hanok, rooms=2, base_price=150_000, name="Courtyard Twin", max_occupancy=2, bed_type="Twin",
                    size_sqm=22, amenities=["Courtyard view"])
+    make_room_type(hanok, rooms=0, base_price=260_000, name="Family Hanok Suite", max_occupancy=5,
+                   bed_type="Queen + floor mattresses", size_sqm=40)  # shown greyed: fully booked
     tower = make_hotel(name="Han River Tower Hotel", city=city, star_rating=5, address="120 Yeouidong-ro",
                        description="High-rise rooms with river views, a gym and an indoor pool.",
                        amenities=["WiFi", "Pool", "Gym", "Parking"])
@@ -76,6 +78,7 @@ def book_and_pay(page, *, lang: str, names: tuple[str, str], email: str, check_i
 
     page.locator(".hotel-hit", has_text="Hanok Stay Bukchon").locator("a.button").click()
     page.wait_for_selector(".room-type")
+    assert "sold-out" in page.locator(".room-type", has_text="Family Hanok Suite").get_attribute("class")
     phone and assert_fits_phone(page)
     screenshot(page, f"customer-hotel-{lang}")
 
@@ -169,6 +172,9 @@ def test_a_double_clicked_book_button_makes_one_booking(page, live_server):
     page.fill("#first_name", "Jamie")
     page.fill("#last_name", "Lee")
     page.fill("#email", "jamie@example.com")
+    assert page.inner_text("[data-total-for]").strip() == "₩120,000"
+    page.select_option("#rooms", "2")  # static/js keeps the total in step
+    assert page.inner_text("[data-total-for]").strip() == "₩240,000"
     page.dblclick("form.booking-form button[type=submit]")
     page.wait_for_url(re.compile(r"/booking/rsv_"))
     page.wait_for_selector(".booking-code")
@@ -216,3 +222,22 @@ def test_a_customer_who_loses_the_last_room_books_an_alternative_by_bank_transfe
     screenshot(page, "customer-bank-en")
     rows = reservations()
     assert len(rows) == 2 and ("alex@example.com", ReservationStatus.PENDING, "bank_transfer", "en", "Morgan") in rows
+
+
+def test_the_hold_countdown_ends_with_a_kind_message(page, live_server, clock):
+    clock.freeze(clock.now())
+    room_type = make_room_type(make_hotel(name="Gamcheon Guesthouse", city="Busan"), rooms=2)
+    reservation = make_reservation(room_type, check_in=future(8), email="late@example.com")
+    code = reservation.code
+    end_transaction()
+    clock.advance(minutes=14, seconds=54)  # six seconds of the hold left
+    page.goto(f"{page.base_url}/find?lang=en")
+    page.fill("#code", code)
+    page.fill("#email", "late@example.com")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("form.pay-form")
+    assert page.is_hidden("[data-countdown-expired]")
+    page.wait_for_selector("[data-countdown-expired]", state="visible", timeout=10_000)
+    assert page.is_hidden("form.pay-form") and page.is_hidden("text=Cancel this booking")
+    assert "The hold on your rooms has ended" in page.inner_text("[data-countdown-expired]")
+    screenshot(page, "customer-expired-en")
