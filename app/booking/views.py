@@ -347,6 +347,12 @@ def reservation_detail(public_id: str):
     return _booking_page(_own_reservation(public_id))
 
 
+@bp.get("/booking/<public_id>/pay")
+def pay_page(public_id: str):
+    """The payment form lives on the booking page (a language switch after an error lands here)."""
+    return redirect(url_for(".reservation_detail", public_id=public_id, **request.args))
+
+
 @bp.post("/booking/<public_id>/pay")
 def pay(public_id: str):
     reservation = _own_reservation(public_id)

@@ -70,6 +70,8 @@ def test_a_mistyped_card_is_shown_next_to_the_field_and_never_echoed(client, boo
     assert payments_count() == 0
     expired = client.post(url + "/pay", data=card(expiry="01/20")).get_data(as_text=True)
     assert "This card has expired." in expired
+    switch = client.get(url + "/pay?lang=ja")  # the language links of the re-rendered page
+    assert switch.status_code == 302 and switch.headers["Location"] == url + "?lang=ja"
 
 
 def test_the_same_payment_form_sent_twice_charges_once(client, booked):
