@@ -89,6 +89,10 @@ def deposit_instructions(reservation: Reservation, amount: int) -> dict[str, Any
 def _check_payable(reservation: Reservation, amount: Any, currency: Any) -> int:
     if reservation.status not in (ReservationStatus.PENDING, ReservationStatus.PAID):
         raise IllegalTransition(fields={"reservationID": f"A {reservation.status} booking cannot be paid."})
+    if reservation.status == ReservationStatus.PENDING and reservation.hold_expires_at is not None \
+            and reservation.hold_expires_at <= clock.now():
+        # The sweep may not have run yet, but the hold is over: take no money for it.
+        raise IllegalTransition(fields={"reservationID": "The hold on this booking has ended; book again."})
     due = outstanding_amount(reservation)
     if due <= 0:
         raise IllegalTransition(fields={"reservationID": "Nothing is owed on this booking."})

@@ -127,3 +127,11 @@ def test_bank_transfer_gives_instructions_once():
     assert first.body["depositInstructions"]["reference"] == r.code
     assert again.payment.id == first.payment.id
     assert r.hold_expires_at - r.created_at == timedelta(hours=24)
+
+
+def test_no_money_is_taken_once_the_hold_has_ended(clock):
+    r = make_reservation()
+    clock.advance(minutes=16)  # the expiry sweep has not run yet
+    with pytest.raises(IllegalTransition):
+        pay(r)
+    assert db.session.scalar(select(Payment.id).where(Payment.reservation_id == r.id)) is None
