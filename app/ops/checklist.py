@@ -75,3 +75,40 @@ def today_item(section: str, *, order: int = 100, role: str = "staff"):
 
 def visible_nav(operator) -> list[NavLink]:
     return sorted((link for link in NAV_LINKS.values() if operator.has_role(link.role)), key=lambda l: l.order)
+
+
+# --- actions offered on a reservation's back-office page ---------------------------
+#
+# The reservation page lists whatever domains register here, so refunds,
+# adjustments, room assignment and compensation each add their own action:
+#
+#     reservation_action("change_dates", "adjust.change_dates", _l("Change dates or rooms"),
+#                        role="staff", order=20, when=lambda r: r.status in ("pending", "paid"))
+#
+# The endpoint takes the reservation's public id as `reservation_id`.
+
+
+@dataclass(frozen=True)
+class ReservationAction:
+    key: str
+    endpoint: str
+    label: Any
+    role: str = "staff"
+    order: int = 100
+    when: Callable[[Any], bool] | None = None
+
+
+RESERVATION_ACTIONS: dict[str, ReservationAction] = {}
+
+
+def reservation_action(key: str, endpoint: str, label: Any, *, role: str = "staff", order: int = 100,
+                       when: Callable[[Any], bool] | None = None) -> None:
+    """Offer an action on the reservation page (idempotent per key)."""
+    RESERVATION_ACTIONS[key] = ReservationAction(key, endpoint, label, role, order, when)
+
+
+def actions_for(reservation, operator) -> list[ReservationAction]:
+    """The actions this operator may take on this reservation now, in order."""
+    return sorted((a for a in RESERVATION_ACTIONS.values()
+                   if operator.has_role(a.role) and (a.when is None or a.when(reservation))),
+                  key=lambda a: a.order)

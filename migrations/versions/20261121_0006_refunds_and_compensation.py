@@ -1,4 +1,4 @@
-"""Refund decisions, room assignment, reservation notes and compensation.
+"""Refund decisions, compensation and the audit-log page.
 
 Revision ID: 0006
 Revises: 0005
