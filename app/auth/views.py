@@ -22,7 +22,8 @@ login_manager.login_view = "auth.login"
 @login_manager.user_loader
 def _load_operator(session_id: str):
     operator = load_session(session_id)
-    if operator is not None and getattr(g, "actor", None) is None:
+    # The /v1 API acts for its bearer token's owner, never for a browser cookie.
+    if operator is not None and getattr(g, "actor", None) is None and not request.path.startswith("/v1/"):
         g.actor = Actor.operator(operator)
     return operator
 
