@@ -46,6 +46,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     importlib.import_module("app.models")  # every model registered with SQLAlchemy
     _register_request_hooks(app)
+    from app.core.security import init_security
+
+    init_security(app)
     from app.core.web import register_error_handlers, register_template_helpers
 
     register_error_handlers(app)

@@ -129,6 +129,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "PUBLIC_BASE_URL": env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Web.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Operator sessions (server-side rows referenced from the signed cookie).
+        "SESSION_IDLE_MINUTES": env_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": env_int("SESSION_ABSOLUTE_HOURS", 12),
+        # Behind a reverse proxy (production): how many proxies to trust for
+        # X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix). 0 = no proxy, headers ignored.
+        "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 0),
+        "HSTS_MAX_AGE": env_int("HSTS_MAX_AGE", 365 * 24 * 3600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),

@@ -1,5 +1,5 @@
 """Every model, imported once so SQLAlchemy (and Alembic) know the whole schema."""
-from app.auth.models import ApiToken, Operator  # noqa: F401
+from app.auth.models import ApiToken, Operator, OperatorSession, SignInFailure  # noqa: F401
 from app.booking.models import BookingConflict, Reservation  # noqa: F401
 from app.catalog.models import Hotel, InventoryNight, Rate, Room, RoomType  # noqa: F401
 from app.core.audit import AuditEvent  # noqa: F401

@@ -1,10 +1,10 @@
-"""Operator and ApiToken."""
+"""Operator, OperatorSession, SignInFailure and ApiToken."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,6 +26,12 @@ class Operator(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str] = mapped_column(String(2), default="ko", nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul", nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: The raw id of the OperatorSession this request was loaded through (never stored).
+    session_token = None  # str | None; a plain attribute, not a column
+
+    def get_id(self) -> str | None:  # Flask-Login keeps this in the signed cookie
+        return self.session_token
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -54,3 +60,47 @@ class ApiToken(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     operator: Mapped[Operator] = relationship()
+
+
+class OperatorSession(db.Model):
+    """One signed-in browser. The cookie carries a random id; only its SHA-256 is stored.
+
+    A session counts only while it is not revoked, not past `expires_at`
+    (absolute timeout) and seen within the idle timeout.
+    """
+
+    __tablename__ = "operator_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(64), default="", nullable=False)
+    user_agent: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+
+    operator: Mapped[Operator] = relationship()
+
+
+class SignInFailure(db.Model):
+    """One failed sign-in, kept for the throttling window (app.auth.policies.THROTTLE).
+
+    `email` is what was typed (normalized), whether or not such an operator
+    exists, so throttling answers the same for unknown and known accounts.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        Index("ix_sign_in_failures_email_created", "email", "created_at"),
+        Index("ix_sign_in_failures_address_created", "address", "created_at"),
+        Index("ix_sign_in_failures_created_at", "created_at"),
+    )

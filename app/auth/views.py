@@ -1,19 +1,18 @@
-"""Operator sign-in and sign-out."""
+"""Operator sign-in and sign-out, and the session loader (the account and admin pages
+register on the same blueprint from account_views.py and admin_views.py)."""
 from __future__ import annotations
 
-import logging
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
+from app.auth.decorators import session_end_message
 from app.auth.forms import LoginForm
-from app.auth.models import Operator
-from app.core import clock
-from app.extensions import db, login_manager
-
-log = logging.getLogger(__name__)
+from app.auth.sessions import SignInFailed, SignInThrottled, load_session, sign_in, sign_out
+from app.core.actor import Actor
+from app.extensions import login_manager
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -21,40 +20,95 @@ login_manager.login_view = "auth.login"
 
 
 @login_manager.user_loader
-def _load_operator(operator_id: str):
-    if not operator_id.isdigit():
-        return None
-    operator = db.session.get(Operator, int(operator_id))
-    return operator if operator is not None and operator.active else None
+def _load_operator(session_id: str):
+    operator = load_session(session_id)
+    # The /v1 API acts for its bearer token's owner, never for a browser cookie.
+    if operator is not None and getattr(g, "actor", None) is None and not request.path.startswith("/v1/"):
+        g.actor = Actor.operator(operator)
+    return operator
+
+
+#: Per-request values kept in `g`. Cleared at the start of every request: requests
+#: that share an app context (tests, stream_with_context) must not inherit them.
+_PER_REQUEST = ("_login_user", "actor", "session_end", "_flask_babel")
+
+
+@bp.before_app_request
+def _load_session_first():
+    """Resolve the operator before the view runs (so the session's small
+    last-seen write never lands in the middle of a view's work)."""
+    for name in _PER_REQUEST:
+        g.pop(name, None)
+    if request.path.startswith(("/static/", "/v1/")):
+        return
+    current_user._get_current_object()
+
+
+@bp.teardown_app_request
+def _forget_request_state(_exc):
+    for name in _PER_REQUEST:
+        g.pop(name, None)
+
+
+@bp.app_template_global("role_label")
+def role_label(role: str) -> str:
+    """A role's name in the page's language ("Staff" / "직원")."""
+    from app.auth.roles import ROLE_LABELS, Role
+
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return role
+
+
+def client_address() -> str:
+    """The client's address (ProxyFix, when enabled, has already applied X-Forwarded-For)."""
+    return (request.remote_addr or "unknown")[:64]
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """Only a path on this site (no scheme, no host, no `//` or `\\` tricks)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("ops.today")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    ended = g.pop("session_end", None)
+    if ended and request.method == "GET":
+        logout_user()
+        flash(session_end_message(ended), "warning")
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        operator = db.session.scalar(select(Operator).where(Operator.email == email))
-        if operator is not None and operator.active and operator.check_password(form.password.data):
-            login_user(operator)
-            operator.last_login_at = clock.now()
-            db.session.commit()
-            log.info("operator signed in", extra={"operator": operator.email})
-            return redirect(_safe_next(request.args.get("next")))
-        log.warning("sign-in failed", extra={"email": email})
-        flash(_("The email or password is not right."), "error")
-    return render_template("auth/login.html", form=form)
+        previous = current_user.session_token if current_user.is_authenticated else None
+        try:
+            signed_in = sign_in(form.email.data, form.password.data, address=client_address(),
+                                user_agent=request.user_agent.string, previous_token=previous)
+        except SignInThrottled as exc:
+            return (render_template("auth/login.html", form=form, error=str(exc.message)), 429,
+                    {"Retry-After": str(exc.minutes * 60)})
+        except SignInFailed as exc:
+            return render_template("auth/login.html", form=form, error=str(exc.message))
+        # A fresh cookie: nothing from before sign-in (CSRF token, language) carries over.
+        session.clear()
+        login_user(signed_in.operator)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form, error=None)
 
 
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        log.info("operator signed out", extra={"operator": current_user.email})
+        sign_out(current_user._get_current_object())
     logout_user()
-    flash(_("You are signed out."), "success")
+    session.clear()
+    flash(_("You are signed out. See you next time."), "success")
     return redirect(url_for("auth.login"))
+
+
+from app.auth import account_views, admin_views  # noqa: E402,F401  (routes on bp)

@@ -13,13 +13,22 @@ Each domain declares what it adds, so no page has to know every domain:
                           count=..., endpoint="payments.deposits", severity="warn")
 
 Seed 001 §2's checklist sections: "morning" (09:00), "afternoon" (14:00), "closing" (18:00).
+
+Optional `title=` and `endpoint=` on `today_item` name the item when its
+function fails (the page then says "could not be counted" instead of breaking).
+A function may return None to show nothing (e.g. a feature that is switched off).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+log = logging.getLogger(__name__)
+
 SECTIONS = ("morning", "afternoon", "closing")
+#: When each section's check is done, local time (seed 001 §2).
+SECTION_TIMES = {"morning": "09:00", "afternoon": "14:00", "closing": "18:00"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,29 @@ class TodayItem:
     order: int
     role: str
     compute: Callable[[], TodayCount | None]
+    title: Any = None      # shown if compute() fails
+    endpoint: str | None = None
+
+
+@dataclass
+class TodayEntry:
+    """One line of the Today page: a count, or an item that could not be counted."""
+
+    item: TodayItem
+    count: TodayCount | None
+    failed: bool = False
+
+    @property
+    def done(self) -> bool:
+        return not self.failed and self.count is not None and self.count.count == 0
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        from app.ops.policies import compute_today_rank
+
+        if self.failed or self.count is None:
+            return compute_today_rank(count=None, severity="error", order=self.item.order)
+        return compute_today_rank(count=self.count.count, severity=self.count.severity, order=self.item.order)
 
 
 NAV_LINKS: dict[str, NavLink] = {}
@@ -60,17 +92,45 @@ def nav_link(key: str, endpoint: str, label: Any, *, role: str = "staff", order:
     NAV_LINKS[key] = NavLink(key, endpoint, label, role, order)
 
 
-def today_item(section: str, *, order: int = 100, role: str = "staff"):
+def today_item(section: str, *, order: int = 100, role: str = "staff", title: Any = None,
+               endpoint: str | None = None):
     """Register a function computing one Today count (see module doc)."""
     if section not in SECTIONS:
         raise ValueError(f"section must be one of {SECTIONS}")
 
     def decorator(fn: Callable[[], TodayCount | None]):
         if not any(item.compute is fn for item in TODAY_ITEMS):
-            TODAY_ITEMS.append(TodayItem(section, order, role, fn))
+            TODAY_ITEMS.append(TodayItem(section, order, role, fn, title, endpoint))
         return fn
 
     return decorator
+
+
+def collect_today(operator) -> dict[str, list[TodayEntry]]:
+    """Every registered Today item the operator's role may see, computed now,
+    grouped by section and most urgent first. Read-only.
+
+    Each item runs in its own savepoint: one that raises (or breaks the
+    database transaction) becomes "could not be counted" and the rest still show.
+    """
+    from app.extensions import db
+
+    sections: dict[str, list[TodayEntry]] = {name: [] for name in SECTIONS}
+    for item in TODAY_ITEMS:
+        if not operator.has_role(item.role):
+            continue
+        try:
+            with db.session.begin_nested():
+                count = item.compute()
+        except Exception:
+            log.exception("today item failed", extra={"item": getattr(item.compute, "__qualname__", "?")})
+            sections[item.section].append(TodayEntry(item, None, failed=True))
+            continue
+        if count is not None:
+            sections[item.section].append(TodayEntry(item, count))
+    for entries in sections.values():
+        entries.sort(key=lambda entry: entry.rank)
+    return sections
 
 
 def visible_nav(operator) -> list[NavLink]:

@@ -1,0 +1,146 @@
+"""Read helpers behind the Today counts and their list pages (all read-only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.booking.models import BookingConflict, ConflictResolution, Reservation
+from app.booking.states import ReservationStatus
+from app.catalog.models import Hotel
+from app.core import clock
+from app.extensions import db
+from app.ops import policies
+from app.payments.states import PaymentMethod
+
+LIST_LIMIT = 200
+
+
+# --- bank-transfer orders waiting for a deposit ------------------------------------
+
+def _waiting_transfers():
+    return (Reservation.status == ReservationStatus.PENDING,
+            Reservation.payment_method == PaymentMethod.BANK_TRANSFER)
+
+
+@dataclass
+class CountWithSoonest:
+    count: int
+    soonest: datetime | None  # the earliest deadline among them
+
+
+def count_waiting_transfers() -> CountWithSoonest:
+    """Bank-transfer orders still waiting for their deposit, and the soonest automatic cancel."""
+    count, soonest = db.session.execute(
+        select(func.count(), func.min(Reservation.hold_expires_at)).where(*_waiting_transfers())).one()
+    return CountWithSoonest(count, _aware(soonest))
+
+
+def list_waiting_transfers(limit: int = LIST_LIMIT) -> list[Reservation]:
+    """Waiting bank-transfer orders, oldest first (the first to be canceled first)."""
+    return list(db.session.scalars(
+        select(Reservation).options(joinedload(Reservation.hotel), joinedload(Reservation.room_type))
+        .where(*_waiting_transfers())
+        .order_by(Reservation.hold_expires_at.asc().nulls_last(), Reservation.created_at, Reservation.id)
+        .limit(limit)))
+
+
+# --- card holds about to expire ------------------------------------------------------
+
+def _card_holds():
+    return (Reservation.status == ReservationStatus.PENDING, Reservation.payment_method == PaymentMethod.CARD)
+
+
+def count_expiring_holds(now: datetime, within: timedelta = policies.HOLD_EXPIRING_WITHIN) -> CountWithSoonest:
+    """Pending card holds whose rooms go back on sale within `within` (not yet expired)."""
+    count, soonest = db.session.execute(
+        select(func.count(), func.min(Reservation.hold_expires_at)).where(
+            *_card_holds(), Reservation.hold_expires_at > now, Reservation.hold_expires_at <= now + within)).one()
+    return CountWithSoonest(count, _aware(soonest))
+
+
+def list_card_holds(limit: int = LIST_LIMIT) -> list[Reservation]:
+    """Every pending card hold, the soonest to expire first."""
+    return list(db.session.scalars(
+        select(Reservation).options(joinedload(Reservation.hotel), joinedload(Reservation.room_type))
+        .where(*_card_holds()).order_by(Reservation.hold_expires_at.asc().nulls_last(), Reservation.id)
+        .limit(limit)))
+
+
+# --- tomorrow's arrivals without a room ----------------------------------------------
+
+def tomorrow_by_timezone(now: datetime) -> dict[str, date]:
+    """Each hotel time zone in use → tomorrow's date there."""
+    zones = db.session.scalars(select(Hotel.timezone).distinct()).all()
+    return {tz: clock.to_local(now, tz).date() + timedelta(days=1) for tz in zones}
+
+
+def _arrivals_without_room(now: datetime):
+    tomorrow = tomorrow_by_timezone(now)
+    if not tomorrow:
+        return None
+    return and_(Reservation.status == ReservationStatus.PAID, Reservation.room_id.is_(None),
+                or_(*(and_(Hotel.timezone == tz, Reservation.check_in == day) for tz, day in tomorrow.items())))
+
+
+def count_arrivals_without_room(now: datetime) -> int:
+    """Paid bookings arriving tomorrow (in their hotel's time zone) with no room assigned."""
+    condition = _arrivals_without_room(now)
+    if condition is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Reservation)
+                             .join(Hotel, Hotel.id == Reservation.hotel_id).where(condition))
+
+
+def list_arrivals_without_room(now: datetime, limit: int = LIST_LIMIT) -> list[Reservation]:
+    condition = _arrivals_without_room(now)
+    if condition is None:
+        return []
+    return list(db.session.scalars(
+        select(Reservation).join(Hotel, Hotel.id == Reservation.hotel_id)
+        .options(joinedload(Reservation.hotel), joinedload(Reservation.room_type))
+        .where(condition).order_by(Hotel.name, Reservation.room_type_id, Reservation.id).limit(limit)))
+
+
+# --- booking conflicts ---------------------------------------------------------------
+
+def count_conflicts_to_review() -> CountWithSoonest:
+    """Conflicts waiting for a person (PENDING_REVIEW), and when the oldest happened."""
+    count, oldest = db.session.execute(select(func.count(), func.min(BookingConflict.created_at)).where(
+        BookingConflict.resolution == ConflictResolution.PENDING_REVIEW)).one()
+    return CountWithSoonest(count, _aware(oldest))
+
+
+def count_conflicts_since(since: datetime) -> int:
+    """Every conflict recorded since `since`, whatever its resolution (seed 000 counts failures)."""
+    return db.session.scalar(select(func.count()).select_from(BookingConflict)
+                             .where(BookingConflict.created_at >= since))
+
+
+def conflict_alert(now: datetime) -> tuple[int, dict]:
+    """(conflicts in the last hour, their CONFLICT_ALERT_LEVELS row)."""
+    last_hour = count_conflicts_since(now - timedelta(hours=1))
+    return last_hour, policies.compute_conflict_alert_level(last_hour)
+
+
+def list_conflicts_to_review(limit: int = LIST_LIMIT) -> list[BookingConflict]:
+    """Conflicts waiting for review, oldest first."""
+    return list(db.session.scalars(
+        select(BookingConflict).options(joinedload(BookingConflict.hotel), joinedload(BookingConflict.room_type))
+        .where(BookingConflict.resolution == ConflictResolution.PENDING_REVIEW)
+        .order_by(BookingConflict.created_at, BookingConflict.id).limit(limit)))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates (MIN) skip the column type on SQLite and come back naive: tag them UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MIN() of a datetime column as text
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        from datetime import timezone
+
+        return value.replace(tzinfo=timezone.utc)
+    return value
