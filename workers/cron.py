@@ -14,6 +14,7 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     "inventory-horizon": ("workers.jobs.catalog.extend_inventory_horizon", "low", {"cron": "10 0 * * *"}),
     "idempotency-purge": ("workers.jobs.maintenance.purge_idempotency_keys", "low", {"cron": "0 4 * * *"}),
     "payments-settle": ("workers.jobs.payments.settle_pending_card_payments", "high", {"interval": 60}),
+    "payments-sandbox-webhooks": ("workers.jobs.payments.deliver_sandbox_webhooks", "high", {"interval": 60}),
 }
 
 

@@ -3,4 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
-from app.api import auth, reservations  # noqa: E402,F401  (routes and hooks)
+# Routes and hooks, in the order their hooks must run (auth before the views).
+from app.api import auth, errors, limits, reservations, hotels, catalog, payments, openapi  # noqa: E402,F401,I001

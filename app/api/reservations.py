@@ -4,18 +4,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.api import bp
-from app.api.auth import bearer_token, can_access_reservation, require_operator
-from app.api.common import json_body, page_args
+from app.api.auth import check_reservation_access, require_operator
+from app.api.common import json_body, page_args, reject_unknown
 from app.booking import policies
 from app.booking.models import Reservation
 from app.booking.queries import get_reservation_by_public_id, money, reservation_receipt
 from app.booking.services import cancel_reservation, create_reservation, modify_reservation, outstanding_amount
 from app.booking.states import ReservationStatus
-from app.core.errors import NotFound, Unauthorized, ValidationFailed
+from app.core.errors import ValidationFailed
+from app.core.idempotency import MAX_KEY_LENGTH
 from app.extensions import db
+
+BOOKING_FIELDS = {"hotelID", "roomTypeID", "checkInDate", "checkOutDate", "numberOfRooms", "numberOfGuests",
+                  "guestInfo", "specialRequests", "paymentMethod", "idempotencyKey"}
 
 
 def refund_body(refund) -> dict[str, Any] | None:
@@ -52,26 +57,29 @@ def reservation_body(r: Reservation) -> dict[str, Any]:
 
 
 def _load(reservation_id: str) -> Reservation:
-    """The reservation, for an operator or the holder of its access token.
-
-    Another booking's token gets 404, like an unknown id, so ids cannot be probed.
-    """
+    """The reservation, for an operator or the holder of its access token."""
     reservation = get_reservation_by_public_id(reservation_id)
-    if reservation is None:
-        raise NotFound()
-    if can_access_reservation(reservation):
-        return reservation
-    if bearer_token():
-        raise NotFound()
-    raise Unauthorized("Send the reservation's access token or an operator token (Authorization: Bearer …).")
+    check_reservation_access(reservation)
+    return reservation
 
 
 @bp.post("/reservations")
 def create_reservation_endpoint():
+    """Hold rooms (201 pending); the same key and body again → the same 201 body."""
     data = json_body()
+    errors: dict[str, Any] = {}
+    reject_unknown(data, BOOKING_FIELDS, errors)
     key = request.headers.get("Idempotency-Key") or data.get("idempotencyKey")
+    if not isinstance(key, str) or not key.strip() or len(key.strip()) > MAX_KEY_LENGTH:
+        errors["idempotencyKey"] = _l("Required: a unique key per booking (header Idempotency-Key or body "
+                                      "field idempotencyKey), at most %(n)s characters.", n=MAX_KEY_LENGTH)
     body = {k: v for k, v in data.items() if k != "idempotencyKey"}
-    req = policies.parse_booking_request(body)
+    try:
+        req = policies.parse_booking_request(body)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, fields={**errors, **exc.fields}) from None
+    if errors:
+        raise ValidationFailed(fields=errors)
     outcome = create_reservation(req, idempotency_key=key, channel="api")
     return jsonify(outcome.response_body), 201
 
@@ -92,12 +100,12 @@ def list_reservations_endpoint():
     hotel_id = request.args.get("hotelID")
     if hotel_id:
         if not hotel_id.isdigit():
-            raise ValidationFailed(fields={"hotelID": "Not a valid id."})
+            raise ValidationFailed(fields={"hotelID": _l("Not a valid id.")})
         query = query.where(Reservation.hotel_id == int(hotel_id))
     status = request.args.get("status")
     if status:
         if status not in set(ReservationStatus):
-            raise ValidationFailed(fields={"status": "One of " + ", ".join(ReservationStatus) + "."})
+            raise ValidationFailed(fields={"status": _l("One of %(values)s.", values=", ".join(ReservationStatus))})
         query = query.where(Reservation.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Reservation.id.desc()).offset((page - 1) * size).limit(size)).all()
@@ -112,9 +120,9 @@ def modify_reservation_endpoint(reservation_id: str):
     allowed = {"checkInDate", "checkOutDate", "roomTypeID", "numberOfRooms"}
     unknown = set(data) - allowed
     if unknown:
-        raise ValidationFailed(fields={k: "This field cannot be changed here." for k in sorted(unknown)})
+        raise ValidationFailed(fields={k: _l("This field cannot be changed here.") for k in sorted(unknown)})
     if not data:
-        raise ValidationFailed("Nothing to change: send checkInDate, checkOutDate, roomTypeID or numberOfRooms.")
+        raise ValidationFailed(_l("Nothing to change: send checkInDate, checkOutDate, roomTypeID or numberOfRooms."))
     errors: dict[str, Any] = {}
     check_in = policies.parse_date(data["checkInDate"], "checkInDate", errors) if "checkInDate" in data else None
     check_out = policies.parse_date(data["checkOutDate"], "checkOutDate", errors) if "checkOutDate" in data else None
