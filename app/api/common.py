@@ -159,7 +159,3 @@ def field_money(value: Any, field: str, errors: dict[str, Any], *, currency: str
         errors[f"{field}.currency"] = _l("Must be %(currency)s, the hotel's currency.", currency=currency)
         return None
     return amount
-
-
-def iso_utc(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -28,7 +28,7 @@ def ref(name: str, kind: str = "schemas") -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
-def json_body(schema: dict, description: str = "") -> dict[str, Any]:
+def json_content(schema: dict, description: str = "") -> dict[str, Any]:
     body = {"content": {"application/json": {"schema": schema}}}
     if description:
         body["description"] = description
@@ -37,11 +37,12 @@ def json_body(schema: dict, description: str = "") -> dict[str, Any]:
 
 HEADERS = {"X-Request-Id": {"$ref": "#/components/headers/XRequestId"},
            "X-RateLimit-Limit": {"$ref": "#/components/headers/XRateLimitLimit"},
-           "X-RateLimit-Remaining": {"$ref": "#/components/headers/XRateLimitRemaining"}}
+           "X-RateLimit-Remaining": {"$ref": "#/components/headers/XRateLimitRemaining"},
+           "X-RateLimit-Reset": {"$ref": "#/components/headers/XRateLimitReset"}}
 
 
 def ok(schema: dict, description: str, status: str = "200") -> dict[str, Any]:
-    return {status: {**json_body(schema, description), "headers": HEADERS}}
+    return {status: {**json_content(schema, description), "headers": HEADERS}}
 
 
 def errors(*statuses: int) -> dict[str, Any]:
@@ -166,7 +167,8 @@ SCHEMAS: dict[str, Any] = {
         ("results", "page", "pageSize", "total")),
     "Availability": obj({"hotelID": ID, "checkInDate": DATE, "checkOutDate": DATE, "roomTypes": {
         "type": "array", "items": obj({
-            "roomTypeID": ID, "name": string(), "available": integer(minimum=0, description="The least over the nights."),
+            "roomTypeID": ID, "name": string(),
+            "available": integer(minimum=0, description="The least over the nights."),
             "totalPrice": {**ref("Money"), "description": "One room for the whole stay."},
             "nights": {"type": "array", "items": obj({"date": DATE, "available": integer(minimum=0),
                                                       "price": ref("Money")}, ("date", "available", "price"))}},
@@ -179,7 +181,8 @@ SCHEMAS: dict[str, Any] = {
                      ("firstName", "lastName", "email")),
     "ReservationRequest": obj({
         "hotelID": ID, "roomTypeID": ID, "checkInDate": DATE, "checkOutDate": DATE,
-        "numberOfRooms": integer(minimum=1, maximum=9, default=1), "numberOfGuests": integer(minimum=1, default=1),
+        "numberOfRooms": integer(minimum=1, maximum=9, default=1),
+        "numberOfGuests": integer(minimum=1, maximum=180, default=1),
         "guestInfo": ref("GuestInfo"), "specialRequests": string(maxLength=2000),
         "paymentMethod": string(enum=["card", "bank_transfer"], default="card"),
         "idempotencyKey": string(maxLength=255, description="Or the Idempotency-Key header; one of them is required.")},
@@ -238,7 +241,7 @@ SCHEMAS: dict[str, Any] = {
 
 
 def error_response(description: str, schema: dict | None = None, **extra_headers) -> dict[str, Any]:
-    return {**json_body(schema or ref("Error"), description), "headers": {**HEADERS, **extra_headers}}
+    return {**json_content(schema or ref("Error"), description), "headers": {**HEADERS, **extra_headers}}
 
 
 RESPONSES = {
@@ -297,7 +300,7 @@ def op(operation_id: str, summary: str, tag: str, responses: dict, *, security: 
     if description:
         operation["description"] = description
     if body:
-        operation["requestBody"] = {"required": True, **json_body(ref(body))}
+        operation["requestBody"] = {"required": True, **json_content(ref(body))}
     return operation
 
 
@@ -442,6 +445,7 @@ DOCUMENT: dict[str, Any] = {
             "XRequestId": {"schema": string(), "description": "The request id (the client's own when sent)."},
             "XRateLimitLimit": {"schema": integer(), "description": "Requests allowed in this minute."},
             "XRateLimitRemaining": {"schema": integer(), "description": "Requests left in this minute."},
+            "XRateLimitReset": {"schema": integer(), "description": "Seconds until this minute's window ends."},
             "RetryAfter": {"schema": integer(), "description": "Seconds until the next window."},
         },
         "securitySchemes": {
