@@ -8,6 +8,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -48,6 +50,9 @@ def redis_connection() -> Redis:
             socket_connect_timeout=1,
             socket_timeout=5,
             health_check_interval=30,
+            # No retries with back-off: when Redis is down a request must not wait
+            # seconds for it (the outbox and the sweeps catch up afterwards).
+            retry=Retry(NoBackoff(), 0),
         )
         ext["redis"] = conn
     return conn
