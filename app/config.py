@@ -116,6 +116,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "DEPOSIT_BANK_NAME": env_str("DEPOSIT_BANK_NAME", "Frontdesk Bank"),
         "DEPOSIT_ACCOUNT_NUMBER": env_str("DEPOSIT_ACCOUNT_NUMBER", "110-123-456789"),
         "DEPOSIT_ACCOUNT_HOLDER": env_str("DEPOSIT_ACCOUNT_HOLDER", "Frontdesk Co., Ltd."),
+        # Remittance: payouts, the sandbox bank, the operating fund (seed 001 §4–§5).
+        "BANK_ADAPTER": env_str("BANK_ADAPTER", "sandbox"),
+        "SANDBOX_BANK_LATENCY_MS": env_int("SANDBOX_BANK_LATENCY_MS", 0 if not production else 300),
+        # Tests only: the sandbox bank sleeps this long after moving money, before answering.
+        "SANDBOX_BANK_PAUSE_AFTER_ACCEPT_MS": env_int("SANDBOX_BANK_PAUSE_AFTER_ACCEPT_MS", 0),
+        "FUND_CURRENCY": env_str("FUND_CURRENCY", "KRW"),
+        "FUND_WARNING_BELOW": env_int("FUND_WARNING_BELOW", 50_000_000),
+        "FUND_CRITICAL_BELOW": env_int("FUND_CRITICAL_BELOW", 20_000_000),
+        "FUND_BREAKER_OPEN_BELOW": env_int("FUND_BREAKER_OPEN_BELOW", 10_000_000),
+        "FUND_HALF_OPEN_MAX_PAYOUT": env_int("FUND_HALF_OPEN_MAX_PAYOUT", 1_000_000),
+        "PAYOUT_MANAGER_ABOVE": env_int("PAYOUT_MANAGER_ABOVE", 1_000_000),
+        "PAYOUT_ACCOUNT_LINK_DAYS": env_int("PAYOUT_ACCOUNT_LINK_DAYS", 14),
         # Mail and SMS.
         "MAIL_BACKEND": env_str("MAIL_BACKEND", "smtp" if production else "outbox"),
         "SMTP_HOST": env_str("SMTP_HOST", "127.0.0.1"),

@@ -15,6 +15,7 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     "idempotency-purge": ("workers.jobs.maintenance.purge_idempotency_keys", "low", {"cron": "0 4 * * *"}),
     "payments-settle": ("workers.jobs.payments.settle_pending_card_payments", "high", {"interval": 60}),
     "payments-sandbox-webhooks": ("workers.jobs.payments.deliver_sandbox_webhooks", "high", {"interval": 60}),
+    "remittance-sweep": ("workers.jobs.remittance.sweep_payouts", "high", {"interval": 60}),
 }
 
 

@@ -1,0 +1,95 @@
+"""Read helpers for the back office and the Today page (no changes here)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+
+from app.core import clock
+from app.core.audit import AuditEvent
+from app.core.errors import NotFound
+from app.extensions import db
+from app.remittance import fund as fund_service
+from app.remittance.models import FundEntry, OperatingFund, Payout, PayoutAttempt
+from app.remittance.policies import IN_DOUBT_ESCALATE_AFTER, FundThresholds, gate_payout
+from app.remittance.states import NEEDS_ATTENTION, AttemptOutcome, PayoutStatus
+
+
+def get_payout(public: str) -> Payout:
+    payout = db.session.scalar(select(Payout).where(Payout.public_id == public)) if isinstance(public, str) else None
+    if payout is None:
+        raise NotFound()
+    return payout
+
+
+def list_needing_attention(limit: int = 200) -> list[Payout]:
+    """ABANDONED, WAITING_FOR_ACCOUNT, RETURNED and HELD_BY_BREAKER payouts, oldest first."""
+    return list(db.session.scalars(select(Payout).where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
+                                   .order_by(Payout.status_changed_at, Payout.id).limit(limit)))
+
+
+def list_in_doubt(limit: int = 100) -> list[Payout]:
+    """Payouts sent over an hour ago whose outcome the bank has not yet told us (seed 001 §6.3)."""
+    cutoff = clock.now() - IN_DOUBT_ESCALATE_AFTER
+    return list(db.session.scalars(select(Payout).join(PayoutAttempt, and_(
+        PayoutAttempt.payout_id == Payout.id, PayoutAttempt.number == Payout.attempt_count)).where(
+        Payout.status == PayoutStatus.TRANSFERRING,
+        PayoutAttempt.outcome.in_([AttemptOutcome.SENDING, AttemptOutcome.UNKNOWN]),
+        PayoutAttempt.started_at <= cutoff).order_by(PayoutAttempt.started_at).limit(limit)))
+
+
+def list_recent(limit: int = 30) -> list[Payout]:
+    return list(db.session.scalars(select(Payout).order_by(Payout.id.desc()).limit(limit)))
+
+
+@dataclass
+class AttentionSummary:
+    count: int
+    by_status: dict[str, int]
+    oldest_since: datetime | None
+    in_doubt: int
+
+
+def attention_summary() -> AttentionSummary:
+    rows = db.session.execute(select(Payout.status, func.count(Payout.id), func.min(Payout.status_changed_at))
+                              .where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
+                              .group_by(Payout.status)).all()
+    oldest = min((r[2] for r in rows), default=None)
+    return AttentionSummary(sum(r[1] for r in rows), {r[0]: r[1] for r in rows}, oldest, len(list_in_doubt()))
+
+
+def attempts_of(payout: Payout) -> list[PayoutAttempt]:
+    return list(db.session.scalars(select(PayoutAttempt).where(PayoutAttempt.payout_id == payout.id)
+                                   .order_by(PayoutAttempt.number)))
+
+
+def history_of(payout: Payout) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "payout",
+                                                           AuditEvent.entity_id == payout.public_id)
+                                   .order_by(AuditEvent.id)))
+
+
+def held_reason_now(payout: Payout) -> str | None:
+    """Why the fund would hold this payout right now (None: it would go out)."""
+    fund = fund_service.get_fund(payout.currency)
+    return gate_payout(fund.breaker_state, fund.balance, payout.amount, fund_service.thresholds()).reason
+
+
+@dataclass
+class FundOverview:
+    fund: OperatingFund
+    thresholds: FundThresholds
+    entries: list[FundEntry]
+    held_count: int
+    held_amount: int
+
+
+def fund_overview(limit: int = 50) -> FundOverview:
+    fund = fund_service.get_fund()
+    entries = list(db.session.scalars(select(FundEntry).where(FundEntry.fund_id == fund.id)
+                                      .order_by(FundEntry.id.desc()).limit(limit))) if fund.id else []
+    held_count, held_amount = db.session.execute(select(func.count(Payout.id), func.coalesce(func.sum(Payout.amount), 0))
+                                                 .where(Payout.status == PayoutStatus.HELD_BY_BREAKER,
+                                                        Payout.currency == fund.currency)).one()
+    return FundOverview(fund, fund_service.thresholds(), entries, held_count, int(held_amount))
