@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "app.api",
     "app.auth.views",
     "app.ops.views",
+    "app.remittance.views",
 )
 
 

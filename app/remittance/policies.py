@@ -364,8 +364,8 @@ def recommend(status: str, failure_code: str | None, abandon_reason: str | None)
         if failure_code and failure_type(failure_code).account_error:
             return "edit_account", _l("The account itself was refused: check it with the customer first.")
         if failure_code == "LIMIT_EXCEEDED":
-            return "give_up", _l("The receiving account's limit keeps refusing it (seed 001 Appendix C: refund "
-                                 "by hand). Tell the customer about the bank's limit, or pay another way.")
+            return "give_up", _l("The receiving account's limit keeps refusing it; our policy is to refund such "
+                                 "payouts by hand. Tell the customer about the bank's limit, or pay another way.")
         return "retry", _l("The bank's system kept failing. If the bank says it is working again, retry; "
                            "if it still fails, refund another way.")
     return None, ""

@@ -209,7 +209,7 @@ def ask_for_refund_account(refund: Refund, *, actor: Actor | None = None) -> str
     `refund_account_needed` with a signed link to the bank-account form.
     """
     actor = actor or current_actor()
-    link = tokens.account_link(tokens.REFUND, refund.public_id)
+    link = tokens.account_link(tokens.REFUND, refund.public_id, refund.reservation.language)
     if refund.status == RefundStatus.APPROVED:
         old, refund.status = refund.status, refund_next_state(refund.status, RefundStatus.AWAITING_ACCOUNT)
         audit.record("refund.awaiting_account", entity_type="refund", entity_id=refund.public_id,
@@ -442,7 +442,8 @@ def _ask_for_corrected_account(payout: Payout, number: int) -> None:
     if payout.reservation is not None:
         queue_notification("refund_account_needed", reservation=payout.reservation,
                            key=f"{payout.public_id}:{number}",
-                           context={"link": tokens.account_link(tokens.PAYOUT, payout.public_id)})
+                           context={"link": tokens.account_link(tokens.PAYOUT, payout.public_id,
+                                                                payout.reservation.language)})
 
 
 def queue_delay_notice(payout: Payout, stage: str) -> bool:

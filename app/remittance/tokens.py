@@ -53,7 +53,9 @@ def read_token(token: str) -> tuple[str, str]:
     return data["k"], data["id"]
 
 
-def account_link(kind: str, public_id: str) -> str:
-    """The absolute link put in the customer's message (works inside workers too)."""
+def account_link(kind: str, public_id: str, language: str | None = None) -> str:
+    """The absolute link put in the customer's message (works inside workers too),
+    opening the form in the customer's language."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/payout-account/{make_token(kind, public_id)}"
+    lang = f"?lang={language}" if language in current_app.config["LANGUAGES"] else ""
+    return f"{base}/payout-account/{make_token(kind, public_id)}{lang}"

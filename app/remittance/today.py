@@ -1,0 +1,42 @@
+"""What remittance adds to the back office: navigation links and Today counts
+(seed 001 §2.1 morning check: failed/ABANDONED payouts; the operating fund and its breaker)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.core.money import format_money
+from app.ops.checklist import TodayCount, nav_link, today_item
+from app.remittance import queries
+from app.remittance.policies import BREAKER_LABELS, LEVEL_LABELS
+from app.remittance.states import PayoutStatus
+
+nav_link("payouts", "remittance.attention", _l("Payouts"), role="staff", order=40)
+nav_link("operating_fund", "remittance.fund", _l("Operating fund"), role="staff", order=41)
+
+SEVERITY_BY_LEVEL = {"ok": "ok", "warning": "warn", "critical": "bad", "breaker_open": "bad"}
+
+
+@today_item("morning", order=30)
+def payouts_needing_a_person() -> TodayCount:
+    summary = queries.attention_summary()
+    urgent = summary.by_status.get(PayoutStatus.ABANDONED, 0) + summary.by_status.get(PayoutStatus.RETURNED, 0)
+    count = summary.count + summary.in_doubt
+    severity = "bad" if urgent or summary.in_doubt else "warn" if count else "ok"
+    detail = None
+    if summary.oldest_since is not None:
+        detail = _l("Oldest waiting since %(since)s", since=summary.oldest_since.strftime("%Y-%m-%d %H:%M UTC"))
+    return TodayCount(key="payouts_attention", title=_l("Payouts that need a person"),
+                      why=_l("Each one is money a customer or partner is still waiting for."),
+                      count=count, endpoint="remittance.attention", severity=severity, detail=detail)
+
+
+@today_item("morning", order=31)
+def operating_fund() -> TodayCount:
+    overview = queries.fund_overview(limit=0)
+    fund = overview.fund
+    balance = format_money(fund.balance, fund.currency, "ko")
+    return TodayCount(key="operating_fund", title=_l("Operating fund: %(level)s", level=LEVEL_LABELS[fund.level]),
+                      why=_l("Payouts stop by themselves when the fund runs low; top it up before that."),
+                      count=0 if fund.level == "ok" else 1, endpoint="remittance.fund",
+                      severity=SEVERITY_BY_LEVEL[fund.level],
+                      detail=_l("%(balance)s · %(state)s", balance=balance, state=BREAKER_LABELS[fund.breaker_state]))
