@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
 from app.core.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
@@ -180,6 +180,9 @@ def _target(token: str) -> tuple[str, Payout | None, Refund | None]:
     refund = db.session.scalar(select(Refund).where(Refund.public_id == public))
     if refund is None:
         raise NotFound()
+    payout = open_payout_for_refund(refund.id)
+    if payout is not None:  # the refund's payout exists: the link now serves it (e.g. to correct its account)
+        return tokens.PAYOUT, payout, None
     return kind, None, refund
 
 

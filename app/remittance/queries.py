@@ -89,7 +89,7 @@ def fund_overview(limit: int = 50) -> FundOverview:
     fund = fund_service.get_fund()
     entries = list(db.session.scalars(select(FundEntry).where(FundEntry.fund_id == fund.id)
                                       .order_by(FundEntry.id.desc()).limit(limit))) if fund.id else []
-    held_count, held_amount = db.session.execute(select(func.count(Payout.id), func.coalesce(func.sum(Payout.amount), 0))
-                                                 .where(Payout.status == PayoutStatus.HELD_BY_BREAKER,
-                                                        Payout.currency == fund.currency)).one()
+    held_count, held_amount = db.session.execute(
+        select(func.count(Payout.id), func.coalesce(func.sum(Payout.amount), 0))
+        .where(Payout.status == PayoutStatus.HELD_BY_BREAKER, Payout.currency == fund.currency)).one()
     return FundOverview(fund, fund_service.thresholds(), entries, held_count, int(held_amount))

@@ -27,6 +27,7 @@ so a test can kill the caller at exactly that moment.
 """
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import sqlite3
@@ -65,6 +66,7 @@ CREATE INDEX IF NOT EXISTS ix_requests_transfer ON requests (transfer_id);
 """
 _init_lock = threading.Lock()
 _initialised: set[str] = set()
+_local = threading.local()
 
 
 def _now() -> str:
@@ -98,9 +100,13 @@ class SandboxBank:
         return cls(Path(config["SANDBOX_STATE_DIR"]) / "sandbox_bank.sqlite3",
                    config["SANDBOX_BANK_LATENCY_MS"], config["SANDBOX_BANK_PAUSE_AFTER_ACCEPT_MS"])
 
-    @contextmanager
-    def _db(self):
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection to the state file, kept open (opening and closing
+        one per call would checkpoint the WAL every time); a forked process opens its own."""
         key = str(self.path)
+        cached = getattr(_local, "connections", {}).get(key)
+        if cached is not None and cached[0] == os.getpid():
+            return cached[1]
         if key not in _initialised:
             with _init_lock:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,16 +116,23 @@ class SandboxBank:
                 conn.close()
                 _initialised.add(key)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.row_factory = sqlite3.Row
+        if not hasattr(_local, "connections"):
+            _local.connections = {}
+        _local.connections[key] = (os.getpid(), conn)
+        return conn
+
+    @contextmanager
+    def _db(self):
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("BEGIN IMMEDIATE")
             yield conn
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        finally:
-            conn.close()
 
     def _wait(self) -> None:
         if self.latency:

@@ -266,6 +266,27 @@ def test_a_refund_account_link_creates_the_refund_payout(client, approved_refund
     payout = db.session.scalar(select(Payout).where(Payout.refund_id == fresh(refund).id))
     assert payout.status == PayoutStatus.COMPLETED and payout.bank_code == "090"
     assert fresh(refund).status == RefundStatus.COMPLETED
+    assert client.post(path, data=form).status_code == 200        # used again: nothing more to do
+    assert db.session.scalar(select(func.count(Payout.id)).where(Payout.refund_id == fresh(refund).id)) == 1
+
+
+def test_a_refund_link_follows_its_payout_when_the_account_is_refused(client, approved_refund, top_up,
+                                                                     payout_worker):
+    top_up(100_000_000)
+    refund = approved_refund()
+    path = link_path(services.ask_for_refund_account(refund, actor=TEST_ACTOR))
+    db.session.commit()
+    refused = {"bank_code": "004", "account_number": "110123" + TAILS["CLOSED_ACCOUNT"], "account_holder": "김민지",
+               "confirmed": "yes"}
+    assert client.post(path, data=refused).status_code == 302
+    payout_worker()
+    html = page(client.get(path))                                  # the same link now asks for a corrected one
+    assert "***-***-0002" in html and 'name="account_number"' in html
+    fixed = {**refused, "account_number": "110-123-987654"}
+    assert client.post(path, data=fixed).status_code == 302
+    payout_worker()
+    [payout] = db.session.scalars(select(Payout).where(Payout.refund_id == fresh(refund).id)).all()
+    assert payout.status == PayoutStatus.COMPLETED and payout.account_number == "110123987654"
 
 
 def test_an_expired_or_tampered_link_opens_nothing(client, waiting, clock):
