@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.core import clock
 from app.core.money import format_money
 from app.ops.checklist import TodayCount, nav_link, today_item
+from app.ops.formatting import format_time_ago
 from app.remittance import queries
 from app.remittance.policies import BREAKER_LABELS, LEVEL_LABELS
 from app.remittance.states import PayoutStatus
@@ -16,7 +18,7 @@ nav_link("operating_fund", "remittance.fund", _l("Operating fund"), role="staff"
 SEVERITY_BY_LEVEL = {"ok": "ok", "warning": "warn", "critical": "bad", "breaker_open": "bad"}
 
 
-@today_item("morning", order=30)
+@today_item("morning", order=30, title=_l("Payouts that need a person"), endpoint="remittance.attention")
 def payouts_needing_a_person() -> TodayCount:
     summary = queries.attention_summary()
     urgent = summary.by_status.get(PayoutStatus.ABANDONED, 0) + summary.by_status.get(PayoutStatus.RETURNED, 0)
@@ -24,16 +26,20 @@ def payouts_needing_a_person() -> TodayCount:
     severity = "bad" if urgent or summary.in_doubt else "warn" if count else "ok"
     detail = None
     if summary.oldest_since is not None:
-        detail = _l("Oldest waiting since %(since)s", since=summary.oldest_since.strftime("%Y-%m-%d %H:%M UTC"))
+        detail = _l("The oldest one started waiting %(ago)s.", ago=format_time_ago(summary.oldest_since, clock.now()))
     return TodayCount(key="payouts_attention", title=_l("Payouts that need a person"),
                       why=_l("Each one is money a customer or partner is still waiting for."),
                       count=count, endpoint="remittance.attention", severity=severity, detail=detail)
 
 
-@today_item("morning", order=31)
+@today_item("morning", order=31, title=_l("Operating fund"), endpoint="remittance.fund")
 def operating_fund() -> TodayCount:
     overview = queries.fund_overview(limit=0)
     fund = overview.fund
+    if fund.id is None:  # never used: nothing is waiting on it yet
+        return TodayCount(key="operating_fund", title=_l("Operating fund: not set up yet"),
+                          why=_l("Enter the payout account's balance as the first top-up before payouts start."),
+                          count=0, endpoint="remittance.fund", severity="info")
     balance = format_money(fund.balance, fund.currency, "ko")
     return TodayCount(key="operating_fund", title=_l("Operating fund: %(level)s", level=LEVEL_LABELS[fund.level]),
                       why=_l("Payouts stop by themselves when the fund runs low; top it up before that."),

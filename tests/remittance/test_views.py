@@ -215,11 +215,14 @@ def test_the_fund_page_and_a_managers_top_up_with_its_confirm_step(client, app, 
     assert "Transfer from the main account" in page(manager.get("/ops/fund"))
 
 
-def test_today_counts_and_navigation(client, login_as, waiting):
-    assert operating_fund().severity == "bad"
+def test_today_counts_and_navigation(client, login_as, waiting, settlement, payout_worker):
+    assert (operating_fund().count, operating_fund().severity) == (0, "info")   # a fund never used
+    settlement(10_000)
+    payout_worker()                                                             # held: the fund is empty
+    assert (operating_fund().count, operating_fund().severity) == (1, "bad")
     waiting()
     item = payouts_needing_a_person()
-    assert item.count == 1 and item.severity == "warn" and item.endpoint == "remittance.attention"
+    assert item.count == 2 and item.severity == "warn" and item.endpoint == "remittance.attention"
     assert operating_fund().severity == "ok"
     login_as("staff")
     html = page(client.get("/ops/payouts/"))
