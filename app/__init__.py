@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "app.auth.views",
     "app.ops.views",
     "app.remittance.views",
+    "app.notifications.views",
 )
 
 

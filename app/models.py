@@ -8,3 +8,4 @@ from app.notifications.models import OutboxMessage  # noqa: F401
 from app.payments.models import Payment  # noqa: F401
 from app.refunds.models import Refund  # noqa: F401
 from app.remittance.models import FundEntry, OperatingFund, Payout, PayoutAttempt  # noqa: F401
+from app.ops.health import Heartbeat  # noqa: F401

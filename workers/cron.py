@@ -9,13 +9,22 @@ import importlib
 
 from rq import cron
 
-#: name → (function, queue, {"interval": seconds} or {"cron": expression})
+#: name → (function, queue, {"interval": seconds} or {"cron": expression}, plus RQ options such as job_timeout)
 PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     "inventory-horizon": ("workers.jobs.catalog.extend_inventory_horizon", "low", {"cron": "10 0 * * *"}),
     "idempotency-purge": ("workers.jobs.maintenance.purge_idempotency_keys", "low", {"cron": "0 4 * * *"}),
     "payments-settle": ("workers.jobs.payments.settle_pending_card_payments", "high", {"interval": 60}),
     "payments-sandbox-webhooks": ("workers.jobs.payments.deliver_sandbox_webhooks", "high", {"interval": 60}),
     "remittance-sweep": ("workers.jobs.remittance.sweep_payouts", "high", {"interval": 60}),
+    # Unpaid card holds end after 15 minutes; checked every minute (batched, safe to overlap).
+    "hold-expiry": ("workers.jobs.booking.expire_holds", "high", {"interval": 60, "job_timeout": 900}),
+    # Bank transfers: canceled when no deposit arrived within the booking's own 24-hour hold.
+    "bank-transfer-auto-cancel": ("workers.jobs.booking.cancel_unpaid_bank_transfers", "default",
+                                  {"interval": 300, "job_timeout": 900}),
+    # Re-enqueue outbox messages that are due and have no live job (invariant 5).
+    "outbox-relay": ("workers.jobs.notifications.relay_outbox", "default", {"interval": 60}),
+    # The heartbeat the back office's banner reads: the clock and a worker are both alive.
+    "health-snapshot": ("workers.jobs.health.record_health_snapshot", "high", {"interval": 60}),
 }
 
 

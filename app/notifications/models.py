@@ -11,14 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import JSONType, UTCDateTime
 from app.core.models import TimestampMixin
 from app.extensions import db
+from app.notifications.states import OutboxStatus
 
-
-class OutboxStatus:
-    PENDING = "pending"    # waiting to be sent (or to be retried at next_attempt_at)
-    SENDING = "sending"    # a worker claimed it
-    SENT = "sent"
-    SKIPPED = "skipped"    # no longer true at send time (e.g. already paid)
-    FAILED = "failed"      # gave up after the last try; shown in "failed notifications"
+__all__ = ["OutboxMessage", "OutboxStatus"]
 
 
 class OutboxMessage(TimestampMixin, db.Model):
@@ -36,12 +31,23 @@ class OutboxMessage(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING, nullable=False)
     attempts: Mapped[int] = mapped_column(default=0, nullable=False)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the current try was claimed (a `sending` row older than the lease was abandoned).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    skip_reason: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What was (or is being) sent, rendered in the guest's language.
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
+    # The email's Message-ID (the same on every try) and who took the message.
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    provider: Mapped[str | None] = mapped_column(String(20))      # smtp | outbox | console
+    provider_ref: Mapped[str | None] = mapped_column(String(200))
     request_id: Mapped[str | None] = mapped_column(String(100))
 
     reservation = relationship("Reservation")
 
-    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_status_claimed", "status", "claimed_at"),
+    )

@@ -1,17 +1,41 @@
-"""Queueing customer notifications (the outbox)."""
+"""Customer notifications: queueing them (the outbox) and a person's Resend.
+
+A notification is first a row in `outbox_messages`, added in the same
+transaction as the business change that causes it (DESIGN invariant 5).
+Sending is only enqueued after that transaction commits; if Redis is down
+then, the relay (app.notifications.relay) enqueues it later. The worker's
+side is app.notifications.delivery.
+"""
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import clock
+from app.core import audit, clock
+from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id
-from app.core.jobs import enqueue_after_commit, job_id_for
+from app.core.db import after_commit, is_postgres, run_in_transaction
+from app.core.errors import IllegalTransition, NotFound
+from app.core.jobs import enqueue_after_commit
 from app.extensions import db
-from app.notifications.models import OutboxMessage, OutboxStatus
-from app.notifications.policies import EMAIL, EVENT_CHANNELS, SMS
+from app.notifications.models import OutboxMessage
+from app.notifications.policies import EMAIL, EVENT_CHANNELS, SMS, missing_context
+from app.notifications.relay import SEND_JOB, ring_doorbells, send_job_id
+from app.notifications.states import OutboxStatus, next_state
+
+
+def _jsonable(value: Any) -> Any:
+    """Dates become ISO strings, so a context always fits the JSON column."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 def queue_notification(
@@ -24,14 +48,20 @@ def queue_notification(
     recipient_phone: str | None = None,
     language: str | None = None,
 ) -> list[OutboxMessage]:
-    """Add the event's messages to the current transaction's outbox.
+    """Add the event's messages to the current transaction's outbox (no commit).
 
     `key` makes the message unique (e.g. the reservation's id): queueing the
     same event with the same key again adds nothing, so a retried request or
-    a job that runs twice never sends twice. Sending is enqueued after commit.
+    a job that runs twice never sends twice. `context` must carry the keys
+    policies.EVENT_CONTEXT lists for the event (ValueError otherwise).
+    Sending is enqueued after commit.
     """
     if event not in EVENT_CHANNELS:
         raise ValueError(f"unknown notification event {event!r}")
+    context = _jsonable(dict(context or {}))
+    missing = missing_context(event, context, has_reservation=reservation is not None)
+    if missing:
+        raise ValueError(f"notification {event!r} needs context {', '.join(missing)}")
     email = recipient_email or (reservation.guest_email if reservation is not None else None)
     phone = recipient_phone or (reservation.guest_phone if reservation is not None else None)
     lang = language or (reservation.language if reservation is not None else "ko")
@@ -47,7 +77,7 @@ def queue_notification(
         message = OutboxMessage(
             event=event, channel=channel, recipient=recipient, language=lang,
             reservation_id=reservation.id if reservation is not None else None,
-            dedupe_key=dedupe_key, context=context or {}, status=OutboxStatus.PENDING,
+            dedupe_key=dedupe_key, context=context, status=OutboxStatus.PENDING, attempts=0,
             next_attempt_at=clock.now(), request_id=current_request_id(),
         )
         try:
@@ -55,7 +85,78 @@ def queue_notification(
                 db.session.add(message)
         except IntegrityError:
             continue
-        enqueue_after_commit("workers.jobs.notifications.send_message", message.id,
-                             job_id=job_id_for("notifications", "send", message.id), queue="default")
+        enqueue_after_commit(SEND_JOB, message.id, job_id=send_job_id(message.id, 0), queue="default")
         created.append(message)
     return created
+
+
+def _insert_ignoring_duplicates_returning(rows: list[dict[str, Any]]):
+    if is_postgres():
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
+        OutboxMessage.id, OutboxMessage.request_id)
+    return db.session.execute(stmt, rows).all()
+
+
+def queue_notifications_bulk(event: str, recipients: list[dict[str, Any]]) -> int:
+    """Many messages of one context-free event at once (no commit) — hold expiry
+    cancels thousands of bookings per transaction.
+
+    Each item: reservation_id, key, email, phone, language, request_id. Same
+    dedupe keys as queue_notification, so either path adds a message once.
+    Sending is enqueued after commit, pipelined. Returns how many were added.
+    """
+    if event not in EVENT_CHANNELS or missing_context(event, {}, has_reservation=True):
+        raise ValueError(f"{event!r} cannot be queued in bulk")
+    now = clock.now()
+    rows = []
+    for item in recipients:
+        for channel in EVENT_CHANNELS[event]:
+            recipient = item["email"] if channel == EMAIL else item.get("phone")
+            if not recipient:
+                continue
+            rows.append({"event": event, "channel": channel, "recipient": recipient, "language": item["language"],
+                         "reservation_id": item["reservation_id"], "dedupe_key": f"{event}:{channel}:{item['key']}",
+                         "context": {}, "status": OutboxStatus.PENDING.value, "attempts": 0,
+                         "next_attempt_at": now, "request_id": item.get("request_id"),
+                         "created_at": now, "updated_at": now})
+    if not rows:
+        return 0
+    created = [(row.id, 0, row.request_id) for row in _insert_ignoring_duplicates_returning(rows)]
+    after_commit(lambda: ring_doorbells(created))
+    return len(created)
+
+
+def resend_message(message_id: int, *, actor: Actor | None = None) -> OutboxMessage:
+    """A person's Resend of a failed message: failed → pending, a fresh retry
+    schedule, sent within a minute. Commits. Pressing it twice: the second
+    time the message is no longer failed → IllegalTransition, nothing changes.
+
+    The resend carries the same Message-ID as the earlier tries.
+    """
+    actor = actor or current_actor()
+
+    def work() -> OutboxMessage:
+        message = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+            .execution_options(populate_existing=True)).scalar_one_or_none()
+        if message is None:
+            raise NotFound()
+        if message.status != OutboxStatus.FAILED:
+            raise IllegalTransition(fields={"status": f"Only a failed message can be sent again, not a "
+                                                      f"{message.status} one."})
+        previous_attempts = message.attempts
+        message.status = next_state(message.status, OutboxStatus.PENDING)
+        message.attempts = 0
+        message.next_attempt_at = clock.now()
+        message.claimed_at = None
+        audit.record("notification.resend", entity_type="notification", entity_id=message.id,
+                     reservation_id=message.reservation_id, actor=actor, from_state=OutboxStatus.FAILED,
+                     to_state=OutboxStatus.PENDING, reason=message.last_error,
+                     data={"event": message.event, "channel": message.channel, "attempts": previous_attempts})
+        enqueue_after_commit(SEND_JOB, message.id, job_id=send_job_id(message.id, 0), queue="default")
+        return message
+
+    return run_in_transaction(work)

@@ -1,0 +1,177 @@
+"""Delivery channels: email over SMTP (or kept on the row in development) and
+SMS through a provider adapter (a console provider in development).
+
+Each `deliver_*` returns a Delivery once the provider has *accepted* the
+message, or raises TemporaryFailure (try again later) / PermanentFailure
+(trying again cannot help). No database access here.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from typing import Protocol
+
+from flask import current_app
+
+from app.notifications.policies import EMAIL, SMS, mask_phone
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    temporary = True
+
+
+class TemporaryFailure(DeliveryError):
+    """The provider could not take it now (SMTP 4xx, timeout, connection refused)."""
+
+
+class PermanentFailure(DeliveryError):
+    """The provider refused it for good (e.g. SMTP 550 no such mailbox)."""
+
+    temporary = False
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    channel: str
+    recipient: str
+    language: str
+    subject: str | None
+    body: str
+    message_id: str   # the same on every try of this message
+
+
+@dataclass(frozen=True)
+class Delivery:
+    provider: str       # smtp | outbox | console
+    reference: str | None = None
+
+
+def sender_domain() -> str:
+    """The domain of MAIL_FROM, used in Message-IDs."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    return address.rpartition("@")[2] or "frontdesk.invalid"
+
+
+def deliver(outgoing: Outgoing) -> Delivery:
+    """Hand one message to its channel's provider (see module doc)."""
+    if outgoing.channel == EMAIL:
+        return deliver_email(outgoing)
+    if outgoing.channel == SMS:
+        return get_sms_provider().send(outgoing)
+    raise PermanentFailure(f"unknown channel {outgoing.channel!r}")
+
+
+# --- email -----------------------------------------------------------------------------
+
+def build_email(outgoing: Outgoing) -> EmailMessage:
+    cfg = current_app.config
+    msg = EmailMessage()
+    msg["Subject"] = outgoing.subject or ""
+    msg["From"] = cfg["MAIL_FROM"]
+    msg["To"] = outgoing.recipient
+    msg["Message-ID"] = outgoing.message_id
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(outgoing.body, charset="utf-8")
+    msg["Content-Language"] = outgoing.language  # after set_content, which resets Content-* headers
+    return msg
+
+
+def deliver_email(outgoing: Outgoing) -> Delivery:
+    """MAIL_BACKEND=smtp sends over SMTP; MAIL_BACKEND=outbox (development) only
+    keeps the rendered message on its row, where the back office shows it."""
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "outbox":
+        return Delivery("outbox", outgoing.message_id)
+    if backend != "smtp":
+        raise TemporaryFailure(f"MAIL_BACKEND={backend!r} is not a mail backend (smtp or outbox)")
+    send_smtp(build_email(outgoing))
+    return Delivery("smtp", outgoing.message_id)
+
+
+def _classify(code: int, text: str) -> DeliveryError:
+    message = f"SMTP {code} {text}"[:500]
+    return TemporaryFailure(message) if 400 <= code < 500 else PermanentFailure(message)
+
+
+def send_smtp(msg: EmailMessage) -> None:
+    """One SMTP conversation with timeouts. Returns once the server accepted the
+    message (250 after DATA); a failure after that point (QUIT) is ignored, so an
+    accepted message is never reported as failed and sent again."""
+    cfg = current_app.config
+    try:
+        smtp = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT_SECONDS"])
+    except (OSError, smtplib.SMTPException) as exc:
+        raise TemporaryFailure(f"cannot connect to the mail server: {exc}"[:500]) from exc
+    try:
+        _converse(smtp, msg)
+    except BaseException:
+        smtp.close()
+        raise
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def _converse(smtp: smtplib.SMTP, msg: EmailMessage) -> None:
+    cfg = current_app.config
+    try:
+        if cfg["SMTP_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg.get("SMTP_USERNAME"):
+            smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
+        smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        raise _classify(code, _text(text)) from exc
+    except smtplib.SMTPAuthenticationError as exc:  # a setting to fix: worth retrying meanwhile
+        raise TemporaryFailure(f"the mail server refused our sign-in ({exc.smtp_code})") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise _classify(exc.smtp_code, _text(exc.smtp_error)) from exc
+    except (OSError, smtplib.SMTPException) as exc:  # timeouts, resets, disconnects
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}"[:500]) from exc
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+# --- SMS ---------------------------------------------------------------------------------
+
+class SmsProvider(Protocol):
+    name: str
+
+    def send(self, outgoing: Outgoing) -> Delivery: ...
+
+
+class ConsoleSmsProvider:
+    """Development and tests: logs one masked line; the text stays on the outbox row.
+
+    A real provider adapter passes `outgoing.message_id` as its client
+    reference, so a resend after a crash is recognisable on its side too.
+    """
+
+    name = "console"
+
+    def send(self, outgoing: Outgoing) -> Delivery:
+        log.info("SMS to %s (%d characters) %s", mask_phone(outgoing.recipient), len(outgoing.body),
+                 outgoing.message_id)
+        return Delivery(self.name, outgoing.message_id)
+
+
+SMS_PROVIDERS: dict[str, type] = {"console": ConsoleSmsProvider}
+
+
+def get_sms_provider() -> SmsProvider:
+    backend = current_app.config["SMS_BACKEND"]
+    provider = SMS_PROVIDERS.get(backend)
+    if provider is None:
+        raise TemporaryFailure(f"SMS_BACKEND={backend!r} is not a known SMS provider")
+    return provider()

@@ -1,0 +1,43 @@
+"""Fixtures for notification tests: sample event contexts and message helpers."""
+from __future__ import annotations
+
+import pytest
+
+from tests.workers.conftest import own_redis, thread_app  # noqa: F401  (shared fixtures)
+
+#: A complete context for every event (keys from policies.EVENT_CONTEXT).
+SAMPLE_CONTEXT: dict[str, dict] = {
+    "booking_received": {},
+    "payment_confirmed": {},
+    "deposit_amount_mismatch": {"expected": 240000, "received": 200000, "difference": 40000, "currency": "KRW"},
+    "hold_expired": {},
+    "booking_canceled": {},
+    "booking_changed": {},
+    "booking_conflict_apology": {
+        "alternatives": [
+            {"kind": "room_type", "hotelID": "1", "hotelName": "Hotel Han River", "roomTypeID": "2",
+             "roomTypeName": "Deluxe Twin", "checkInDate": "2026-12-01", "checkOutDate": "2026-12-03",
+             "totalPrice": {"amount": 260000, "currency": "KRW"}},
+            {"kind": "dates", "hotelID": "1", "hotelName": "Hotel Han River", "roomTypeID": "1",
+             "roomTypeName": "Standard Double", "checkInDate": "2026-12-02", "checkOutDate": "2026-12-04",
+             "totalPrice": {"amount": 200000, "currency": "KRW"}},
+            {"kind": "hotel", "hotelID": "3", "hotelName": "Seoul Garden Hotel", "roomTypeID": "7",
+             "roomTypeName": "Superior", "checkInDate": "2026-12-01", "checkOutDate": "2026-12-03",
+             "totalPrice": {"amount": 230000, "currency": "KRW"}},
+        ],
+        "compensation": {"kind": "time", "minutes": 30, "description": "System concurrency issue compensation"},
+        "guest_name": "Minji Kim", "hotel_name": "Hotel Han River",
+        "check_in": "2026-12-01", "check_out": "2026-12-03",
+    },
+    "refund_requested": {},
+    "refund_approved": {"amount": 120000, "currency": "KRW", "method": "card"},
+    "refund_refused": {"reason": "The stay has already started."},
+    "refund_account_needed": {"link": "https://frontdesk.example/refunds/rfd_123/account"},
+    "payout_delayed": {"expected_by": "2026-12-05"},
+    "room_assigned": {"room_number": "1203"},
+}
+
+
+@pytest.fixture
+def sample_context():
+    return SAMPLE_CONTEXT
