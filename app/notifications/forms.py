@@ -9,4 +9,5 @@ from wtforms.validators import AnyOf, DataRequired
 class ConfirmForm(FlaskForm):
     """The second step of an action: the page restated its effect; this says "yes, do it"."""
 
-    confirm = HiddenField(default="yes", validators=[DataRequired(), AnyOf(["yes"])])
+    #: Rendered as value="yes" by the confirm page; a post without it does nothing.
+    confirm = HiddenField(validators=[DataRequired(), AnyOf(["yes"])])

@@ -152,6 +152,8 @@ def test_a_temporary_smtp_failure_retries_on_schedule_then_fails_and_resend_send
     confirm = client.get(f"/ops/messages/{message.id}/resend").get_data(as_text=True)
     assert "l***@example.com" in confirm
     del smtp_server.handle_DATA  # the mail server is fine again
+    assert client.post(f"/ops/messages/{message.id}/resend", data={}).status_code == 200  # no confirm: nothing
+    assert _one(rid, "booking_received").status == "failed"
     response = client.post(f"/ops/messages/{message.id}/resend", data={"confirm": "yes"})
     assert response.status_code == 302
     run_worker(["default"])

@@ -2,4 +2,4 @@
 
 
 def explode(booking_code: str) -> None:
-    raise RuntimeError(f"the sandbox bank refused booking {booking_code}\nsecond line of detail")
+    raise RuntimeError(f"the sandbox bank refused booking {booking_code}")
