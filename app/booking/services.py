@@ -583,9 +583,8 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
     method_clause = (Reservation.payment_method == "bank_transfer") if bank_transfer \
         else (Reservation.payment_method != "bank_transfer")
     due = (Reservation.status == ReservationStatus.PENDING, Reservation.hold_expires_at <= now, method_clause)
-    query = (select(Reservation.id, Reservation.public_id, Reservation.room_type_id, Reservation.check_in,
-                    Reservation.check_out, Reservation.number_of_rooms, Reservation.inventory_held,
-                    Reservation.guest_email, Reservation.guest_phone, Reservation.language, Reservation.request_id)
+    query = (select(Reservation.id, Reservation.room_type_id, Reservation.check_in, Reservation.check_out,
+                    Reservation.number_of_rooms, Reservation.inventory_held)
              .where(*due).order_by(Reservation.hold_expires_at, Reservation.id).limit(batch_size))
     if is_postgres():  # a booking being paid right now is locked: leave it to the payment
         query = query.with_for_update(skip_locked=True, of=Reservation)
@@ -597,31 +596,52 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
         .values(status=ReservationStatus.CANCELED, canceled_at=now, updated_at=now, cancel_reason=reason,
                 inventory_held=False)
         .returning(Reservation.id).execution_options(synchronize_session=False)).scalars().all()
-    canceled = [rows[i] for i in sorted(canceled_ids)]
-    _free_nights_in_bulk([r for r in canceled if r.inventory_held])
+    canceled_ids = sorted(canceled_ids)
+    canceled = [rows[i] for i in canceled_ids]
+    released = [r for r in canceled if r.inventory_held]  # a pending booking always holds; be sure anyway
+    _free_nights_in_bulk(released)
     closed = db.session.execute(
         update(Payment).where(Payment.reservation_id.in_(canceled_ids), Payment.status == PaymentStatus.PENDING,
                               Payment.method == PaymentMethod.BANK_TRANSFER)
         .values(status=PaymentStatus.CANCELED, updated_at=now)
         .returning(Payment.public_id, Payment.reservation_id).execution_options(synchronize_session=False)).all()
-    request_id = current_request_id()
-    audit_rows = [dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
-                       action="reservation.status", entity_type="reservation", entity_id=r.public_id,
-                       reservation_id=r.id, from_state=ReservationStatus.PENDING.value,
-                       to_state=ReservationStatus.CANCELED.value, reason=reason,
-                       data={"rooms_released": bool(r.inventory_held)}, request_id=request_id)
-                  for r in canceled]
-    audit_rows += [dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
-                        action="payment.canceled", entity_type="payment", entity_id=p.public_id,
-                        reservation_id=p.reservation_id, from_state=PaymentStatus.PENDING.value,
-                        to_state=PaymentStatus.CANCELED.value, reason=reason, data=None, request_id=request_id)
-                   for p in closed]
-    if audit_rows:
-        db.session.execute(insert(AuditEvent), audit_rows)
-    queue_notifications_bulk("hold_expired", [
-        {"reservation_id": r.id, "key": r.public_id, "email": r.guest_email, "phone": r.guest_phone,
-         "language": r.language, "request_id": request_id or r.request_id} for r in canceled])
+    released_ids = {r.id for r in released}
+    _audit_in_bulk(sorted(released_ids), now=now, actor=actor, reason=reason, released=True)
+    _audit_in_bulk([i for i in canceled_ids if i not in released_ids], now=now, actor=actor, reason=reason,
+                   released=False)
+    if closed:
+        db.session.execute(insert(AuditEvent), [
+            dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
+                 action="payment.canceled", entity_type="payment", entity_id=p.public_id,
+                 reservation_id=p.reservation_id, from_state=PaymentStatus.PENDING.value,
+                 to_state=PaymentStatus.CANCELED.value, reason=reason, data=None, request_id=current_request_id())
+            for p in closed])
+    queue_notifications_bulk("hold_expired", canceled_ids)
     return len(rows), len(canceled)
+
+
+def _audit_in_bulk(reservation_ids: list[int], *, now: datetime, actor: Actor, reason: str, released: bool) -> None:
+    """One `pending → canceled` audit event per reservation, as one INSERT … SELECT (no commit)."""
+    from sqlalchemy import Integer, String, cast, insert, literal
+
+    from app.core.audit import AuditEvent
+
+    if not reservation_ids:
+        return
+    table = AuditEvent.__table__
+    request_id = current_request_id()
+    source = select(
+        literal(now, table.c.created_at.type), literal(actor.kind, String),
+        literal(actor.id, Integer) if actor.id is not None else cast(None, Integer),
+        literal(actor.name, String), literal("reservation.status", String), literal("reservation", String),
+        Reservation.public_id, Reservation.id, literal(ReservationStatus.PENDING.value, String),
+        literal(ReservationStatus.CANCELED.value, String), literal(reason, String),
+        literal({"rooms_released": released}, table.c.data.type),
+        literal(request_id, String) if request_id else cast(None, String),
+    ).where(Reservation.id.in_(reservation_ids))
+    db.session.execute(insert(table).from_select(
+        ["created_at", "actor_kind", "actor_id", "actor_name", "action", "entity_type", "entity_id", "reservation_id",
+         "from_state", "to_state", "reason", "data", "request_id"], source))
 
 
 def _free_nights_in_bulk(reservations: list[Any]) -> None:

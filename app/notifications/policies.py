@@ -89,8 +89,9 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 #: died (RQ kills a send job after 5 minutes): the relay takes it back.
 SENDING_LEASE = timedelta(minutes=10)
 
-#: How many due messages one relay run looks at.
+#: The relay reads due messages in pages of this size, for at most this long per run.
 RELAY_BATCH = 2000
+RELAY_TIME_BUDGET_SECONDS = 45
 
 
 def missing_context(event: str, context: dict[str, Any], *, has_reservation: bool) -> list[str]:

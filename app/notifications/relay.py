@@ -19,6 +19,7 @@ Enqueueing is pipelined: ringing 2,000 doorbells is a few round trips.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -32,12 +33,13 @@ from app.core.db import run_in_transaction
 from app.core.jobs import job_id_for
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from app.notifications.policies import MAX_ATTEMPTS, RELAY_BATCH, SENDING_LEASE
+from app.notifications.policies import MAX_ATTEMPTS, RELAY_BATCH, RELAY_TIME_BUDGET_SECONDS, SENDING_LEASE
 from app.notifications.states import OutboxStatus, next_state
 
 log = logging.getLogger(__name__)
 
 SEND_JOB = "workers.jobs.notifications.send_message"
+RING_JOB = "workers.jobs.notifications.ring_doorbells"
 SEND_QUEUE = "default"
 SEND_JOB_TIMEOUT = 300  # seconds; RQ kills a try that takes longer (well inside SENDING_LEASE)
 _LIVE = {"queued", "started", "scheduled", "deferred"}
@@ -127,17 +129,43 @@ def _recover_abandoned(now: datetime, limit: int) -> int:
     return run_in_transaction(work)
 
 
-def relay_outbox(now: datetime | None = None, *, limit: int = RELAY_BATCH) -> dict[str, Any]:
-    """Take back abandoned messages and ring the doorbell for due ones. Safe to run twice."""
-    now = now or clock.now()
-    recovered = _recover_abandoned(now, limit)
-    due = db.session.execute(
+def ring_for_reservations(event: str, reservation_ids: list[int]) -> int:
+    """Ring the doorbells of the `event` messages of these bookings that are
+    still due and pending (the fan-out job queued after a bulk insert, e.g.
+    hold expiry). Safe to run twice."""
+    now = clock.now()
+    rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.request_id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING,
+        .where(OutboxMessage.reservation_id.in_(reservation_ids), OutboxMessage.event == event,
+               OutboxMessage.status == OutboxStatus.PENDING,
                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
-    db.session.rollback()  # nothing held while talking to Redis
-    enqueued = ring_doorbells([(row.id, row.attempts, row.request_id) for row in due])
+        .order_by(OutboxMessage.id)).all()
+    db.session.rollback()
+    return ring_doorbells([(row.id, row.attempts, row.request_id) for row in rows])
+
+
+def relay_outbox(now: datetime | None = None, *, page: int = RELAY_BATCH,
+                 time_budget: float = RELAY_TIME_BUDGET_SECONDS) -> dict[str, Any]:
+    """Take back abandoned messages and ring the doorbell for every due one
+    without a live job, page by page (a backlog of 100,000 is a few seconds of
+    pipelined lookups), within a time budget. Safe to run twice."""
+    now = now or clock.now()
+    started = time.monotonic()
+    recovered = _recover_abandoned(now, page)
+    due = enqueued = 0
+    after = 0
+    while True:
+        rows = db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.request_id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id > after,
+                   or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+            .order_by(OutboxMessage.id).limit(page)).all()
+        db.session.rollback()  # nothing held while talking to Redis
+        due += len(rows)
+        enqueued += ring_doorbells([(row.id, row.attempts, row.request_id) for row in rows])
+        if len(rows) < page or time.monotonic() - started > time_budget:
+            break
+        after = rows[-1].id
     if recovered or enqueued:
-        log.info("outbox relay", extra={"recovered": recovered, "due": len(due), "enqueued": enqueued})
-    return {"recovered": recovered, "due": len(due), "enqueued": enqueued}
+        log.info("outbox relay", extra={"recovered": recovered, "due": due, "enqueued": enqueued})
+    return {"recovered": recovered, "due": due, "enqueued": enqueued}

@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit, clock
 from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id
-from app.core.db import after_commit, is_postgres, run_in_transaction
+from app.core.db import is_postgres, run_in_transaction
 from app.core.errors import IllegalTransition, NotFound
-from app.core.jobs import enqueue_after_commit
+from app.core.jobs import enqueue_after_commit, job_id_for
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.policies import EMAIL, EVENT_CHANNELS, SMS, missing_context
-from app.notifications.relay import SEND_JOB, ring_doorbells, send_job_id
+from app.notifications.relay import RING_JOB, SEND_JOB, send_job_id
 from app.notifications.states import OutboxStatus, next_state
 
 
@@ -90,43 +90,49 @@ def queue_notification(
     return created
 
 
-def _insert_ignoring_duplicates_returning(rows: list[dict[str, Any]]):
+def queue_notifications_bulk(event: str, reservation_ids: list[int]) -> None:
+    """The `event` message of many bookings at once (no commit): hold expiry
+    cancels thousands of bookings per transaction.
+
+    One INSERT … SELECT per channel from the reservations themselves, with
+    the same dedupe keys as queue_notification (`<event>:<channel>:<public
+    id>`), so either path adds a message once (ON CONFLICT DO NOTHING). Only
+    for events that need no context. After commit one fan-out job rings the
+    doorbells (the relay covers it if Redis is down).
+    """
+    from sqlalchemy import String, cast, literal
+
+    from app.booking.models import Reservation
+
+    if event not in EVENT_CHANNELS or missing_context(event, {}, has_reservation=True):
+        raise ValueError(f"{event!r} cannot be queued in bulk")
+    if not reservation_ids:
+        return
     if is_postgres():
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
-        OutboxMessage.id, OutboxMessage.request_id)
-    return db.session.execute(stmt, rows).all()
-
-
-def queue_notifications_bulk(event: str, recipients: list[dict[str, Any]]) -> int:
-    """Many messages of one context-free event at once (no commit) — hold expiry
-    cancels thousands of bookings per transaction.
-
-    Each item: reservation_id, key, email, phone, language, request_id. Same
-    dedupe keys as queue_notification, so either path adds a message once.
-    Sending is enqueued after commit, pipelined. Returns how many were added.
-    """
-    if event not in EVENT_CHANNELS or missing_context(event, {}, has_reservation=True):
-        raise ValueError(f"{event!r} cannot be queued in bulk")
     now = clock.now()
-    rows = []
-    for item in recipients:
-        for channel in EVENT_CHANNELS[event]:
-            recipient = item["email"] if channel == EMAIL else item.get("phone")
-            if not recipient:
-                continue
-            rows.append({"event": event, "channel": channel, "recipient": recipient, "language": item["language"],
-                         "reservation_id": item["reservation_id"], "dedupe_key": f"{event}:{channel}:{item['key']}",
-                         "context": {}, "status": OutboxStatus.PENDING.value, "attempts": 0,
-                         "next_attempt_at": now, "request_id": item.get("request_id"),
-                         "created_at": now, "updated_at": now})
-    if not rows:
-        return 0
-    created = [(row.id, 0, row.request_id) for row in _insert_ignoring_duplicates_returning(rows)]
-    after_commit(lambda: ring_doorbells(created))
-    return len(created)
+    request_id = current_request_id()
+    columns = ["event", "channel", "recipient", "language", "reservation_id", "dedupe_key", "context", "status",
+               "attempts", "next_attempt_at", "request_id", "created_at", "updated_at"]
+    for channel in EVENT_CHANNELS[event]:
+        recipient = Reservation.guest_email if channel == EMAIL else Reservation.guest_phone
+        source = select(
+            literal(event, String), literal(channel, String), recipient, Reservation.language, Reservation.id,
+            literal(f"{event}:{channel}:", String).op("||")(Reservation.public_id),
+            literal({}, OutboxMessage.__table__.c.context.type), literal(OutboxStatus.PENDING.value, String),
+            literal(0), literal(now, OutboxMessage.__table__.c.next_attempt_at.type),
+            literal(request_id, String) if request_id else cast(Reservation.request_id, String),
+            literal(now, OutboxMessage.__table__.c.created_at.type),
+            literal(now, OutboxMessage.__table__.c.updated_at.type),
+        ).where(Reservation.id.in_(reservation_ids), recipient.is_not(None), recipient != "")
+        db.session.execute(insert(OutboxMessage.__table__).from_select(columns, source)
+                           .on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    ids = sorted(reservation_ids)
+    # One fan-out job per call: a worker rings the doorbells, in parallel with the caller.
+    enqueue_after_commit(RING_JOB, event, ids, queue="default",
+                         job_id=job_id_for("notifications", "ring", f"{event}-{ids[0]}-{ids[-1]}-{len(ids)}"))
 
 
 def resend_message(message_id: int, *, actor: Actor | None = None) -> OutboxMessage:

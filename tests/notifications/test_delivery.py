@@ -229,13 +229,17 @@ def test_no_payment_confirmation_goes_to_a_booking_canceled_meanwhile(smtp_serve
         [_one(rid, "booking_canceled").subject, _one(rid, "refund_requested").subject])
 
 
-def test_development_outbox_keeps_the_message_on_the_row(app, run_worker):
+def test_development_outbox_keeps_the_message_on_the_row_and_shows_it(app, run_worker, login_as, client):
     assert app.config["MAIL_BACKEND"] == "outbox"
     rid = _booking()
     run_worker(["default"])
     message = _one(rid, "booking_received")
     assert (message.status, message.provider) == ("sent", "outbox")
     assert message.subject and message.reservation.display_code in message.body
+    login_as("staff")
+    page = client.get(f"/ops/messages/{message.id}").get_data(as_text=True)
+    assert message.reservation.display_code in page and "flask" not in page.lower()
+    assert 'class="message-body"' in page and message.message_id.strip("<>") in page.replace("&lt;", "<")
 
 
 def test_sms_goes_to_the_console_provider_with_a_masked_number(run_worker, caplog):

@@ -15,3 +15,10 @@ def relay_outbox() -> dict:
     """Every minute: take back abandoned sends, enqueue due messages that have no
     live job (Redis restarted, keys evicted, retries). Safe to run twice."""
     return relay.relay_outbox()
+
+
+@job
+def ring_doorbells(event: str, reservation_ids: list[int]) -> int:
+    """After a bulk insert (hold expiry): enqueue a send job for each pending,
+    due `event` message of these bookings that has no live job. Safe to run twice."""
+    return relay.ring_for_reservations(event, reservation_ids)
