@@ -14,7 +14,10 @@ RQ is only the doorbell; the outbox row is the work. Every minute the relay
    the previous try in RQ's registries. Should a duplicate job slip through
    anyway, the worker's guarded claim (`pending → sending`) makes it a no-op.
 
-Enqueueing is pipelined: ringing 2,000 doorbells is a few round trips.
+The relay reads due messages in pages of RELAY_BATCH within a time budget,
+and checks and enqueues them pipelined, so a backlog of 100,000 costs seconds
+per run. Bulk inserts (hold expiry) do not wait for it: they queue one
+fan-out job per batch (`ring_doorbells`) that a worker runs right away.
 """
 from __future__ import annotations
 
