@@ -103,8 +103,9 @@ def public_link(path: str = "/") -> str:
     return base + path
 
 
-#: The guest's page for one booking: "find my booking" with the code filled in.
-GUEST_LINK_ENDPOINT = "booking.find_booking"
+#: The guest's way into one booking: "find my booking" (code + the email booked with).
+#: The code rides along as ?code= so the page can fill it in.
+GUEST_LINK_ENDPOINT = "booking.find"
 
 
 def booking_link(code: str) -> str:

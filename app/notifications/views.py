@@ -133,7 +133,7 @@ def failed_job_action(queue: str, job_id: str, action: str):
 
 # --- Today ------------------------------------------------------------------------------------
 
-@today_item("morning", order=12)
+@today_item("morning", order=12, title=_l("Background jobs that failed"), endpoint="notifications.failed_jobs")
 def failed_jobs_today() -> TodayCount:
     title = _l("Background jobs that failed")
     why = _l("Each one is work that did not happen. This list should always be empty.")
@@ -146,7 +146,8 @@ def failed_jobs_today() -> TodayCount:
                       severity="bad" if count else "ok")
 
 
-@today_item("morning", order=13)
+@today_item("morning", order=13, title=_l("Messages to guests that could not be sent"),
+            endpoint="notifications.messages")
 def failed_messages_today() -> TodayCount:
     count = queries.count_failed_messages()
     return TodayCount(key="failed_messages", title=_l("Messages to guests that could not be sent"),

@@ -52,6 +52,8 @@ def _check_rendering(event, lang, channel, reservation):
         assert rendered.subject and "\n" not in rendered.subject
         assert "http://" in rendered.body or "https://" in rendered.body
     if event != "booking_conflict_apology":
+        assert f"/find?code={reservation.display_code}" in text
+    if event != "booking_conflict_apology":
         assert reservation.display_code in text
         assert reservation.hotel.name in text
         assert format_date(reservation.check_in, DATE_FORMATS[lang], locale=lang) in text
