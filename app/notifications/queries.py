@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.notifications.models import OutboxMessage
@@ -15,11 +16,13 @@ def get_message(message_id: int) -> OutboxMessage | None:
 def list_failed_messages(limit: int = 200) -> list[OutboxMessage]:
     """Failed messages, the longest-waiting first (each is a guest who was not told)."""
     return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+                                   .options(selectinload(OutboxMessage.reservation))
                                    .order_by(OutboxMessage.updated_at, OutboxMessage.id).limit(limit)))
 
 
 def list_recent_messages(limit: int = 50) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+    return list(db.session.scalars(select(OutboxMessage).options(selectinload(OutboxMessage.reservation))
+                                   .order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
 def count_failed_messages() -> int:

@@ -111,6 +111,9 @@ def failed_job_action(queue: str, job_id: str, action: str):
         abort(404)
     try:
         job = health.get_failed_job(queue, job_id)
+    except RedisError as exc:
+        flash(_("Redis is not answering, so the list cannot be read: %(error)s", error=str(exc)), "error")
+        return redirect(url_for("notifications.system"))
     except DomainError:
         flash(_("This job is no longer in the failed list: someone else may have handled it already."), "warning")
         return redirect(url_for("notifications.failed_jobs"))
@@ -118,6 +121,9 @@ def failed_job_action(queue: str, job_id: str, action: str):
     if form.validate_on_submit():
         try:
             _JOB_ACTIONS[action](queue, job_id, actor=_actor())
+        except RedisError as exc:
+            flash(_("Redis is not answering, so the list cannot be read: %(error)s", error=str(exc)), "error")
+            return redirect(url_for("notifications.system"))
         except DomainError:
             flash(_("This job is no longer in the failed list: someone else may have handled it already."),
                   "warning")
@@ -135,15 +141,11 @@ def failed_job_action(queue: str, job_id: str, action: str):
 
 @today_item("morning", order=12, title=_l("Background jobs that failed"), endpoint="notifications.failed_jobs")
 def failed_jobs_today() -> TodayCount:
-    title = _l("Background jobs that failed")
-    why = _l("Each one is work that did not happen. This list should always be empty.")
-    try:
-        count = sum(health.failed_job_counts().values())
-    except RedisError:
-        return TodayCount(key="failed_jobs", title=title, why=why, count=0, endpoint="notifications.system",
-                          severity="bad", detail=_l("Redis is not answering, so nothing can be counted."))
-    return TodayCount(key="failed_jobs", title=title, why=why, count=count, endpoint="notifications.failed_jobs",
-                      severity="bad" if count else "ok")
+    """Failed RQ jobs of every queue. Redis down → raises, and Today says it could not be counted."""
+    count = sum(health.failed_job_counts().values())
+    return TodayCount(key="failed_jobs", title=_l("Background jobs that failed"),
+                      why=_l("Each one is work that did not happen. This list should always be empty."),
+                      count=count, endpoint="notifications.failed_jobs", severity="bad" if count else "ok")
 
 
 @today_item("morning", order=13, title=_l("Messages to guests that could not be sent"),

@@ -155,14 +155,13 @@ def check_health(now: datetime | None = None) -> HealthReport:
     """Read every source and list the problems (uncached; see cached_health)."""
     now = now or clock.now()
     report = HealthReport(checked_at=now)
-    beat = last_heartbeat(PERIODIC_HEARTBEAT)
-    if beat is not None:
-        report.periodic_last_seen, report.periodic_details = beat.seen_at, dict(beat.details or {})
-    db.session.rollback()  # a read-only look; never hold a transaction open here
-    try:
+    try:  # Redis first, so no database transaction of ours is open while we wait for it
         _read_redis(report)
     except RedisError as exc:
         report.redis_ok, report.redis_error = False, f"{type(exc).__name__}: {exc}"[:300]
+    beat = last_heartbeat(PERIODIC_HEARTBEAT)
+    if beat is not None:
+        report.periodic_last_seen, report.periodic_details = beat.seen_at, dict(beat.details or {})
     report.problems = find_problems(report)
     return report
 

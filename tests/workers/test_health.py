@@ -1,7 +1,7 @@
 """Heartbeats and the back office's health banner."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rq import Worker
@@ -104,3 +104,34 @@ def test_the_system_page_walks_through_what_to_do(login_as, client):
     assert 'class="steps"' in page and 'class="decision"' in page
     for name in ("hold-expiry", "bank-transfer-auto-cancel", "outbox-relay", "health-snapshot"):
         assert name in page
+
+
+def test_today_says_failed_jobs_could_not_be_counted_while_redis_is_down(own_redis, login_as, client):
+    login_as("staff")
+    own_redis.stop()
+    page = client.get("/ops/").get_data(as_text=True)
+    assert 'data-key="failed_jobs"' not in page and 'class="today-item failed"' in page
+    assert client.get("/ops/system/failed-jobs/low/some-job/delete").status_code == 302
+
+
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc)
+FRESH, STALE = NOW - timedelta(seconds=30), NOW - timedelta(minutes=30)
+
+
+@pytest.mark.parametrize("redis_ok,worker_beat,cron_beat,periodic_beat,policy,expected", [
+    (True, FRESH, FRESH, FRESH, "noeviction", []),
+    (True, FRESH, FRESH, FRESH, None, []),  # CONFIG disabled by a managed Redis: nothing to say
+    (True, None, FRESH, FRESH, "noeviction", ["no_worker"]),
+    (True, STALE, FRESH, STALE, "noeviction", ["no_worker"]),  # the stale run follows from it
+    (True, FRESH, STALE, STALE, "noeviction", ["no_cron"]),
+    (True, STALE, None, None, "noeviction", ["no_worker", "no_cron"]),
+    (True, FRESH, FRESH, STALE, "noeviction", ["periodic_stale"]),
+    (True, FRESH, FRESH, None, "noeviction", ["periodic_stale"]),
+    (True, FRESH, FRESH, FRESH, "allkeys-lru", ["redis_eviction"]),
+    (False, STALE, STALE, STALE, "allkeys-lru", ["redis_down"]),  # everything else follows from it
+])
+def test_problems_are_named_most_important_first(redis_ok, worker_beat, cron_beat, periodic_beat, policy, expected):
+    report = health.HealthReport(checked_at=NOW, redis_ok=redis_ok, maxmemory_policy=policy,
+                                 cron_last_seen=cron_beat, periodic_last_seen=periodic_beat,
+                                 workers=[health.WorkerInfo("w1", "idle", ["default"], worker_beat)])
+    assert [p.code for p in health.find_problems(report)] == expected
