@@ -33,7 +33,7 @@ SAMPLE_CONTEXT: dict[str, dict] = {
     "refund_approved": {"amount": 120000, "currency": "KRW", "method": "card"},
     "refund_refused": {"reason": "The stay has already started."},
     "refund_account_needed": {"link": "https://frontdesk.example/refunds/rfd_123/account"},
-    "payout_delayed": {"expected_by": "2026-12-05"},
+    "payout_delayed": {"expected_by": "2026-12-05T09:00:00Z"},  # as app.remittance passes it
     "room_assigned": {"room_number": "1203"},
 }
 
