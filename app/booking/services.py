@@ -218,7 +218,7 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
     cfg = current_app.config
     actor = actor or current_actor(Actor.guest(req.guest.email))
 
-    def work() -> tuple[Reservation, dict[str, Any]]:
+    def work() -> tuple[Reservation, dict[str, Any], str]:
         try:
             key_row = idempotency.claim(IDEMPOTENCY_SCOPE, key, fp, cfg["IDEMPOTENCY_TTL_HOURS"])
         except IntegrityError as exc:
@@ -249,10 +249,11 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
         key_row.response_status = 201
         key_row.response_body = body
         key_row.resource_id = reservation.public_id
-        return reservation, body
+        # Read before COMMIT expires the object: reloading it would cost a transaction.
+        return reservation, body, access_token_for(reservation)
 
     try:
-        reservation, body = run_in_transaction(work)
+        reservation, body, token = run_in_transaction(work)
     except _DuplicateKey:
         existing = idempotency.find(IDEMPOTENCY_SCOPE, key)
         if existing is None:  # the other request rolled back in between
@@ -261,8 +262,8 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
     except _Full:
         alternatives = record_conflict(req, hotel, room_type, idempotency_key=key, channel=channel)
         raise SoldOut(alternatives=alternatives)
-    log.info("reservation created", extra={"reservation": reservation.public_id, "code": reservation.code})
-    return BookingOutcome(reservation, body, False, access_token_for(reservation))
+    log.info("reservation created", extra={"reservation": body["reservationID"], "code": body["code"]})
+    return BookingOutcome(reservation, body, False, token)
 
 
 def record_conflict(req: BookingRequest, hotel: Hotel, room_type: RoomType, *, idempotency_key: str | None,
