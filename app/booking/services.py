@@ -219,12 +219,8 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
     actor = actor or current_actor(Actor.guest(req.guest.email))
 
     def work() -> tuple[Reservation, dict[str, Any], str]:
-        try:
-            key_row = idempotency.claim(IDEMPOTENCY_SCOPE, key, fp, cfg["IDEMPOTENCY_TTL_HOURS"])
-        except IntegrityError as exc:
-            raise _DuplicateKey() from exc
-        _lock_nights(room_type.id, req.check_in, req.check_out)
-        _take_rooms(room_type, req.check_in, req.check_out, req.rooms)
+        # Built first (not yet in the session) so the key row can be inserted
+        # with its response: the receipt depends only on these values.
         now = clock.now()
         reservation = Reservation(
             public_id=public_id("rsv"), code=_new_code(), hotel_id=hotel.id, room_type_id=room_type.id,
@@ -238,6 +234,14 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
             inventory_held=True, access_salt=secrets.token_hex(8), channel=channel,
             request_id=current_request_id(), created_at=now, updated_at=now,
         )
+        body = reservation_receipt(reservation)
+        try:
+            idempotency.claim(IDEMPOTENCY_SCOPE, key, fp, cfg["IDEMPOTENCY_TTL_HOURS"], response_status=201,
+                              response_body=body, resource_id=reservation.public_id)
+        except IntegrityError as exc:
+            raise _DuplicateKey() from exc
+        _lock_nights(room_type.id, req.check_in, req.check_out)
+        _take_rooms(room_type, req.check_in, req.check_out, req.rooms)
         db.session.add(reservation)
         db.session.flush()
         audit.record("reservation.created", entity_type="reservation", entity_id=reservation.public_id,
@@ -245,10 +249,6 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
                      data={"code": reservation.code, "nights": req.nights, "rooms": req.rooms,
                            "total": total, "channel": channel})
         queue_notification("booking_received", reservation=reservation, key=reservation.public_id)
-        body = reservation_receipt(reservation)
-        key_row.response_status = 201
-        key_row.response_body = body
-        key_row.resource_id = reservation.public_id
         # Read before COMMIT expires the object: reloading it would cost a transaction.
         return reservation, body, access_token_for(reservation)
 

@@ -66,12 +66,18 @@ def check_replay(row: IdempotencyKey, fp: str) -> IdempotencyKey:
     return row
 
 
-def claim(scope: str, key: str, fp: str, ttl_hours: int) -> IdempotencyKey:
+def claim(scope: str, key: str, fp: str, ttl_hours: int, *, response_status: int | None = None,
+          response_body: dict[str, Any] | None = None, resource_id: str | None = None) -> IdempotencyKey:
     """Insert the key row in the current transaction (flushes: a duplicate
-    raises IntegrityError, after waiting for the other transaction on PostgreSQL)."""
+    raises IntegrityError, after waiting for the other transaction on PostgreSQL).
+
+    A caller that already knows its response may store it here, saving the
+    UPDATE at commit; nobody sees it before the transaction commits anyway.
+    """
     now = clock.now()
     row = IdempotencyKey(scope=scope, key=key, fingerprint=fp, created_at=now,
-                         expires_at=now + timedelta(hours=ttl_hours))
+                         expires_at=now + timedelta(hours=ttl_hours), response_status=response_status,
+                         response_body=response_body, resource_id=resource_id)
     db.session.add(row)
     db.session.flush()
     return row
