@@ -158,13 +158,22 @@ class _DuplicateKey(Exception):
     pass
 
 
+_MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one exists nowhere (and PostgreSQL would refuse it)
+
+
 def _load_bookable(req: BookingRequest) -> tuple[Hotel, RoomType]:
-    hotel = db.session.get(Hotel, req.hotel_id)
-    if hotel is None:
-        raise NotFound(fields={"hotelID": "No hotel with this id."})
-    room_type = db.session.get(RoomType, req.room_type_id)
-    if room_type is None or room_type.hotel_id != hotel.id:
+    """The hotel and room type of a request, in one query; NotFound says which is wrong."""
+    row = None
+    if req.hotel_id <= _MAX_ID and req.room_type_id <= _MAX_ID:
+        row = db.session.execute(
+            select(Hotel, RoomType).join(RoomType, RoomType.hotel_id == Hotel.id)
+            .where(Hotel.id == req.hotel_id, RoomType.id == req.room_type_id)
+        ).first()
+    if row is None:
+        if req.hotel_id > _MAX_ID or db.session.get(Hotel, req.hotel_id) is None:
+            raise NotFound(fields={"hotelID": "No hotel with this id."})
         raise NotFound(fields={"roomTypeID": "No room type with this id in this hotel."})
+    hotel, room_type = row
     if hotel.status != HotelStatus.ACTIVE or not room_type.active:
         raise ValidationFailed(fields={"hotelID": "This hotel or room type is not taking bookings."})
     return hotel, room_type

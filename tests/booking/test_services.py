@@ -140,10 +140,21 @@ def test_unknown_hotel_or_room_type_is_not_found():
     other = make_room_type()
     from dataclasses import replace
 
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as exc:
         create_reservation(replace(booking_request(room_type), hotel_id=999_999), idempotency_key="u1")
-    with pytest.raises(NotFound):
+    assert list(exc.value.fields) == ["hotelID"]
+    with pytest.raises(NotFound) as exc:
         create_reservation(replace(booking_request(room_type), room_type_id=other.id), idempotency_key="u2")
+    assert list(exc.value.fields) == ["roomTypeID"]
+    with pytest.raises(NotFound) as exc:
+        create_reservation(replace(booking_request(room_type), room_type_id=999_999), idempotency_key="u3")
+    assert list(exc.value.fields) == ["roomTypeID"]
+    with pytest.raises(NotFound) as exc:  # beyond INTEGER: not found, not a database error
+        create_reservation(replace(booking_request(room_type), room_type_id=626_003_174_845), idempotency_key="u4")
+    assert list(exc.value.fields) == ["roomTypeID"]
+    with pytest.raises(NotFound) as exc:
+        create_reservation(replace(booking_request(room_type), hotel_id=999_999_999_999), idempotency_key="u5")
+    assert list(exc.value.fields) == ["hotelID"]
 
 
 def test_inactive_hotel_takes_no_new_bookings_but_keeps_old_ones():
