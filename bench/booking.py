@@ -117,6 +117,20 @@ class Gunicorn:
                 self.proc.wait()
 
 
+def label(sql: str) -> str:
+    """'SELECT … FROM hotels JOIN …' → 'SELECT hotels'; 'WITH … UPDATE x' → 'WITH+UPDATE x'."""
+    words = sql.replace("(", " ( ").replace(")", " ) ").split()
+    verb = words[0].upper()
+    if verb == "WITH":
+        i = next(i for i, w in enumerate(words) if w.upper() in ("UPDATE", "INSERT", "DELETE") and words[i - 1].upper() != "FOR")
+        return "WITH+" + label(" ".join(words[i:]))
+    after = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}.get(verb)
+    if after is None:
+        return verb
+    i = next((i for i, w in enumerate(words) if w.upper() == after and i + 1 < len(words)), None)
+    return f"{verb} {words[i + 1]}" if i is not None else verb
+
+
 # --- what one booking request sends to the database -----------------------------------------------
 
 def statements_per_booking(catalog: seed.Catalog) -> tuple[int, int, list[str]]:
@@ -134,8 +148,7 @@ def statements_per_booking(catalog: seed.Catalog) -> tuple[int, int, list[str]]:
     commits: list[int] = []
     with app.app_context():
         engine = db.engine
-        event.listen(engine, "before_cursor_execute",
-                     lambda conn, cur, stmt, *a: sent.append(" ".join(stmt.split()[:3])))
+        event.listen(engine, "before_cursor_execute", lambda conn, cur, stmt, *a: sent.append(label(stmt)))
         event.listen(engine, "commit", lambda conn: commits.append(len(sent)))
     client = app.test_client()
     hotel, rt = catalog.spread[0]
@@ -251,8 +264,11 @@ def main() -> int:
         f"{seed.HORIZON_NIGHTS + 1} nights of inventory")
 
     n_sql, n_in_tx, words = statements_per_booking(catalog)
-    log(f"SQL statements per booking request: {n_sql} ({n_in_tx} up to COMMIT; the raw transaction sends "
-        f"{len(raw.STATEMENTS)} + BEGIN/COMMIT)")
+    raw_words = [label(sql) for _, sql in raw.STATEMENTS]
+    log(f"SQL statements per booking request: {n_sql} ({n_in_tx} up to COMMIT), plus BEGIN, COMMIT and the pool's "
+        f"ping:\n  {', '.join(words)}")
+    if words[:n_in_tx] != raw_words:
+        log(f"WARNING: the raw transaction differs from the app's: {', '.join(raw_words)}")
 
     hot_hotel, hot_rt = catalog.hot
     hot_check_in = catalog.today + timedelta(days=30)

@@ -3,10 +3,10 @@
 `book()` sends, over one psycopg connection, the statements
 `app.booking.services.create_reservation` sends for one new booking, in the
 same order, taking the same locks and writing the same rows: the idempotency
-lookup, hotel, room type and rates reads, the key row, the nights locked in
-date order (`SELECT … ORDER BY night FOR UPDATE`), the guarded UPDATE, the
-booking-code check, the reservation, its audit event, the outbox row (dedupe
-check + savepoint), the key's stored response, COMMIT. A deadlock or
+lookup, the hotel + room type and rates reads, the booking-code check, the
+key row (with its response), the nights locked in date order feeding the
+guarded UPDATE (one CTE), the reservation, its audit event, the outbox row
+(dedupe check + savepoint), COMMIT. A deadlock or
 serialization failure is retried once, as `run_in_transaction` does.
 `bench/booking.py` checks that the app sends as many statements as this.
 
@@ -35,19 +35,22 @@ from bench.seed import psycopg_url
 STATEMENTS = (
     ("find key", "SELECT id, scope, key, fingerprint, response_status, response_body, resource_id, created_at, "
                  "expires_at FROM idempotency_keys WHERE scope = %(scope)s AND key = %(key)s"),
-    ("hotel", "SELECT id, name, address, city, country, latitude, longitude, star_rating, description, amenities, "
-              "timezone, check_in_time, check_out_time, currency, status, deactivation_reason, created_at, "
-              "updated_at FROM hotels WHERE id = %(hotel)s"),
-    ("room type", "SELECT id, hotel_id, name, description, max_occupancy, bed_type, size_sqm, amenities, base_price, "
-                  "overbooking_percent, active, created_at, updated_at FROM room_types WHERE id = %(rt)s"),
+    ("hotel + room type", "SELECT h.id, h.name, h.address, h.city, h.country, h.latitude, h.longitude, h.star_rating, "
+                          "h.description, h.amenities, h.timezone, h.check_in_time, h.check_out_time, h.currency, "
+                          "h.status, h.deactivation_reason, h.created_at, h.updated_at, r.id, r.hotel_id, r.name, "
+                          "r.description, r.max_occupancy, r.bed_type, r.size_sqm, r.amenities, r.base_price, "
+                          "r.overbooking_percent, r.active, r.created_at, r.updated_at "
+                          "FROM hotels h JOIN room_types r ON r.hotel_id = h.id WHERE h.id = %(hotel)s AND r.id = %(rt)s"),
     ("rates", "SELECT night, price FROM rates WHERE room_type_id = %(rt)s AND night >= %(a)s AND night < %(b)s"),
-    ("claim key", "INSERT INTO idempotency_keys (scope, key, fingerprint, response_status, resource_id, created_at, "
-                  "expires_at) VALUES (%(scope)s, %(key)s, %(fp)s, NULL, NULL, %(now)s, %(expires)s) RETURNING id"),
-    ("lock nights", "SELECT id FROM inventory_nights WHERE room_type_id = %(rt)s AND night >= %(a)s AND night < %(b)s "
-                    "ORDER BY night FOR UPDATE"),
-    ("take rooms", "UPDATE inventory_nights SET reserved = reserved + %(n)s WHERE room_type_id = %(rt)s "
-                   "AND night >= %(a)s AND night < %(b)s AND reserved + %(n)s <= (total * %(pct)s) / 100"),
     ("code free?", "SELECT id FROM reservations WHERE code = %(code)s"),
+    ("claim key", "INSERT INTO idempotency_keys (scope, key, fingerprint, response_status, response_body, resource_id, "
+                  "created_at, expires_at) VALUES (%(scope)s, %(key)s, %(fp)s, 201, %(body)s, %(pid)s, %(now)s, "
+                  "%(expires)s) RETURNING id"),
+    ("lock & take rooms", "WITH locked AS MATERIALIZED (SELECT id FROM inventory_nights WHERE room_type_id = %(rt)s "
+                          "AND night >= %(a)s AND night < %(b)s ORDER BY night FOR UPDATE) "
+                          "UPDATE inventory_nights SET reserved = reserved + %(n)s FROM locked "
+                          "WHERE inventory_nights.id = locked.id "
+                          "AND inventory_nights.reserved + %(n)s <= (inventory_nights.total * %(pct)s) / 100"),
     ("reservation", "INSERT INTO reservations (public_id, code, hotel_id, room_type_id, room_id, check_in, check_out, "
                     "number_of_rooms, number_of_guests, guest_first_name, guest_last_name, guest_email, guest_phone, "
                     "language, special_requests, payment_method, status, total_amount, currency, hold_expires_at, "
@@ -68,8 +71,6 @@ STATEMENTS = (
                    "%(dedupe)s, '{}'::jsonb, 'pending', 0, %(now)s, NULL, NULL, NULL, NULL, %(rid)s, %(now)s, "
                    "%(now)s) RETURNING id"),
     ("release", "RELEASE SAVEPOINT sa_savepoint_1"),
-    ("key response", "UPDATE idempotency_keys SET response_status = 201, response_body = %(body)s, "
-                     "resource_id = %(pid)s WHERE id = %(key_id)s"),
 )
 SQL = dict(STATEMENTS)
 
@@ -90,20 +91,21 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
     cur = conn.cursor()
     ex = cur.execute
     ex(SQL["find key"], p)
-    ex(SQL["hotel"], p)
-    ex(SQL["room type"], p)
-    rt = cur.fetchone()
+    ex(SQL["hotel + room type"], p)
+    base_price = cur.fetchone()[26]
     ex(SQL["rates"], p)
     rates = dict(cur.fetchall())
-    p["total"] = sum(rates.get(a + timedelta(days=i), rt[8]) for i in range(nights))
+    p["total"] = sum(rates.get(a + timedelta(days=i), base_price) for i in range(nights))
+    ex(SQL["code free?"], p)
+    p["body"] = Jsonb({"reservationID": p["pid"], "code": p["code"], "status": "pending", "hotelID": str(hotel_id),
+                       "roomTypeID": str(room_type_id), "checkInDate": a.isoformat(), "checkOutDate": b.isoformat(),
+                       "numberOfRooms": 1, "totalPrice": {"amount": p["total"], "currency": "KRW"},
+                       "holdExpiresAt": p["hold"].isoformat()})
     ex(SQL["claim key"], p)
-    p["key_id"] = cur.fetchone()[0]
-    ex(SQL["lock nights"], p)
-    ex(SQL["take rooms"], p)
+    ex(SQL["lock & take rooms"], p)
     if cur.rowcount != nights:
         conn.rollback()
         raise SoldOutError()
-    ex(SQL["code free?"], p)
     ex(SQL["reservation"], p)
     p["res"] = cur.fetchone()[0]
     p["audit"] = Jsonb({"code": p["code"], "nights": nights, "rooms": 1, "total": p["total"], "channel": "bench-raw"})
@@ -113,11 +115,6 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
     ex(SQL["savepoint"])
     ex(SQL["outbox row"], p)
     ex(SQL["release"])
-    p["body"] = Jsonb({"reservationID": p["pid"], "code": p["code"], "status": "pending", "hotelID": str(hotel_id),
-                       "roomTypeID": str(room_type_id), "checkInDate": a.isoformat(), "checkOutDate": b.isoformat(),
-                       "numberOfRooms": 1, "totalPrice": {"amount": p["total"], "currency": "KRW"},
-                       "holdExpiresAt": p["hold"].isoformat()})
-    ex(SQL["key response"], p)
     conn.commit()
 
 

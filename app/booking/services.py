@@ -93,6 +93,32 @@ def _take_rooms(room_type: RoomType, start: date, end: date, rooms: int) -> None
         raise _Full()
 
 
+def _lock_and_take_rooms(room_type: RoomType, start: date, end: date, rooms: int) -> None:
+    """_lock_nights then _take_rooms, as one statement on PostgreSQL (or raise _Full).
+
+    The CTE locks the nights in date order (`ORDER BY night FOR UPDATE`,
+    MATERIALIZED so it stays its own LockRows-over-Sort step) and feeds the
+    guarded UPDATE: DESIGN invariant 1's "the same as a CTE feeding the
+    UPDATE", one round trip instead of two. The cap is re-checked on the
+    newest row version under the lock, as with the two statements.
+    """
+    if not is_postgres():
+        _take_rooms(room_type, start, end, rooms)  # BEGIN IMMEDIATE already serialises writers
+        return
+    nights = (end - start).days
+    changed = db.session.execute(
+        text("WITH locked AS MATERIALIZED ("
+             "SELECT id FROM inventory_nights WHERE room_type_id = :rt AND night >= :a AND night < :b "
+             "ORDER BY night FOR UPDATE) "
+             "UPDATE inventory_nights SET reserved = reserved + :n FROM locked "
+             "WHERE inventory_nights.id = locked.id "
+             "AND inventory_nights.reserved + :n <= (inventory_nights.total * :pct) / 100"),
+        {"n": rooms, "rt": room_type.id, "a": start, "b": end, "pct": room_type.overbooking_percent},
+    ).rowcount
+    if changed != nights:
+        raise _Full()
+
+
 def _give_back_rooms(room_type_id: int, start: date, end: date, rooms: int) -> None:
     db.session.execute(
         text("UPDATE inventory_nights SET reserved = reserved - :n "
@@ -249,8 +275,7 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
                               response_body=body, resource_id=reservation.public_id)
         except IntegrityError as exc:
             raise _DuplicateKey() from exc
-        _lock_nights(room_type.id, req.check_in, req.check_out)
-        _take_rooms(room_type, req.check_in, req.check_out, req.rooms)
+        _lock_and_take_rooms(room_type, req.check_in, req.check_out, req.rooms)
         db.session.add(reservation)
         db.session.flush()
         audit.record("reservation.created", entity_type="reservation", entity_id=reservation.public_id,
