@@ -5,12 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.booking.models import Reservation
 from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.policies import compute_available
 from app.catalog.states import HotelStatus
+from app.core.db import is_postgres
 from app.extensions import db
 
 
@@ -42,6 +44,15 @@ def nightly_prices(room_type: RoomType, check_in: date, check_out: date) -> list
     return [rates.get(check_in + timedelta(days=i), room_type.base_price) for i in range(nights)]
 
 
+def among(column, ids: list[int]):
+    """`column IN ids`; on PostgreSQL `column = ANY(:ids)` with one array
+    parameter, so the statement text does not change with the number of ids
+    and is parsed, planned and prepared once per connection, not per search."""
+    if is_postgres():
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def availability_by_room_type(room_type_ids: list[int], check_in: date, check_out: date,
                               with_nights: bool = False) -> dict[int, RoomTypeAvailability]:
     """Availability and stay price per room type, in one query.
@@ -58,7 +69,7 @@ def availability_by_room_type(room_type_ids: list[int], check_in: date, check_ou
                InventoryNight.reserved, RoomType.overbooking_percent, price)
         .join(RoomType, RoomType.id == InventoryNight.room_type_id)
         .outerjoin(Rate, and_(Rate.room_type_id == InventoryNight.room_type_id, Rate.night == InventoryNight.night))
-        .where(InventoryNight.room_type_id.in_(room_type_ids),
+        .where(among(InventoryNight.room_type_id, room_type_ids),
                InventoryNight.night >= check_in, InventoryNight.night < check_out)
         .order_by(InventoryNight.room_type_id, InventoryNight.night)
     ).all()

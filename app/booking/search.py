@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.booking import policies
-from app.booking.queries import availability_by_room_type
+from app.booking.queries import among, availability_by_room_type
 from app.catalog.models import Hotel, RoomType
 from app.catalog.states import HotelStatus
 from app.core import clock
@@ -129,7 +129,7 @@ def search_hotels(query: SearchQuery) -> SearchResult:
     if not hotels:
         return SearchResult(query, [], 0)
     by_id = {h.id: h for h in hotels}
-    type_query = select(RoomType).where(RoomType.hotel_id.in_(list(by_id)), RoomType.active.is_(True),
+    type_query = select(RoomType).where(among(RoomType.hotel_id, list(by_id)), RoomType.active.is_(True),
                                         RoomType.max_occupancy >= query.guests)
     if query.room_type:
         type_query = type_query.where(func.lower(RoomType.name).contains(query.room_type.lower()))
