@@ -177,7 +177,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-async def _open_loop(host: str, port: int, make_request, rate: float, seconds: float):
+async def _open_loop(host: str, port: int, make_request, rate: float, seconds: float, timeout: float):
     loop = asyncio.get_running_loop()
     n = int(rate * seconds)
     start = loop.time() + 0.2
@@ -185,6 +185,7 @@ async def _open_loop(host: str, port: int, make_request, rate: float, seconds: f
     statuses: dict[int, int] = {}
     lags: list[float] = []
     created: list[str] = []
+    timeouts: list[int] = []
     errors = 0
 
     async def one(i: int) -> None:
@@ -193,12 +194,21 @@ async def _open_loop(host: str, port: int, make_request, rate: float, seconds: f
         await asyncio.sleep(max(0.0, scheduled - loop.time()))
         lags.append(loop.time() - scheduled)
         payload = make_request(i)
-        try:
+
+        async def exchange() -> bytes:
             reader, writer = await asyncio.open_connection(host, port)
             writer.write(payload)
             data = await reader.read()
             writer.close()
+            return data
+
+        try:
+            data = await asyncio.wait_for(exchange(), timeout)
             status = int(data[9:12])
+        except asyncio.TimeoutError:
+            timeouts.append(i)
+            latencies.append(timeout * 1000)  # counted in the percentiles as the timeout
+            return
         except (OSError, ValueError):
             errors += 1
             return
@@ -213,12 +223,16 @@ async def _open_loop(host: str, port: int, make_request, rate: float, seconds: f
                       p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99), socket_errors=errors,
                       extra={"max_send_lag_ms": max(lags) * 1000 if lags else 0.0,
                              "max_ms": max(latencies) if latencies else float("nan"),
-                             "created": created})
+                             "created": created, "timeouts": len(timeouts)})
 
 
-def open_loop(host: str, port: int, make_request, rate: float, seconds: float) -> LoadResult:
-    """Send `rate` requests per second for `seconds`; make_request(i) → raw HTTP bytes."""
-    return asyncio.run(_open_loop(host, port, make_request, rate, seconds))
+def open_loop(host: str, port: int, make_request, rate: float, seconds: float, timeout: float = 10.0) -> LoadResult:
+    """Send `rate` requests per second for `seconds`; make_request(i) → raw HTTP bytes.
+
+    A request still unanswered after `timeout` seconds is given up and counted
+    in the percentiles as `timeout` (a server that fell that far behind has
+    missed any latency target anyway)."""
+    return asyncio.run(_open_loop(host, port, make_request, rate, seconds, timeout))
 
 
 def http_get(host: str, port: int, path: str) -> bytes:

@@ -128,16 +128,22 @@ class RawResult:
     attempts_all: int = 0       # every transaction run, whatever its outcome
     client_cpu: float = 0.0     # CPU seconds of the client processes
     pg_cpu: float = 0.0         # CPU seconds of their PostgreSQL backends
+    failures: list[str] = field(default_factory=list)  # unexpected errors, for the report
     latencies_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
 
 def _thread(url, choose, start_at, measure_from, end_at, out: RawResult, lock: threading.Lock) -> None:
-    conn = psycopg.connect(url)
+    local = RawResult()
+    try:
+        conn = psycopg.connect(url)
+    except psycopg.Error as exc:  # e.g. max_connections reached on the shared server
+        with lock:
+            out.failures.append(f"connect: {exc}".strip())
+        return
     backend = conn.info.backend_pid
     backend_cpu = process_cpu(backend)
     rng = random.Random()
-    local = RawResult()
     while time.time() < start_at:
         time.sleep(0.005)
     while True:
@@ -161,6 +167,11 @@ def _thread(url, choose, start_at, measure_from, end_at, out: RawResult, lock: t
                 conn.rollback()
                 local.retried += 1
                 outcome = "error"
+            except psycopg.Error as exc:
+                conn.rollback()
+                local.failures.append(f"{type(exc).__name__}: {exc}".strip())
+                outcome = "error"
+                break
         t1 = time.time()
         local.attempts_all += 1
         if outcome == "ok":
@@ -183,6 +194,7 @@ def _thread(url, choose, start_at, measure_from, end_at, out: RawResult, lock: t
         out.committed_all += local.committed_all
         out.attempts_all += local.attempts_all
         out.pg_cpu += local.pg_cpu
+        out.failures.extend(local.failures)
         out.latencies_ms.extend(local.latencies_ms)
 
 
@@ -225,6 +237,7 @@ def run(url: str, choose, concurrency: int, seconds: float, warmup: float = 1.0)
         total.attempts_all += part.attempts_all
         total.client_cpu += part.client_cpu
         total.pg_cpu += part.pg_cpu
+        total.failures.extend(part.failures)
         total.latencies_ms.extend(part.latencies_ms)
     for child in children:
         child.join()
