@@ -99,10 +99,13 @@ class Gunicorn:
     def __init__(self, target: str):
         self.port = free_port()
         env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
-             "--worker-class", "sync", "--log-level", "warning", target],
-            cwd=ROOT, env=env, start_new_session=True)
+        RESULTS.mkdir(exist_ok=True)
+        self.log_path = RESULTS / f"server-{target.split(':')[0].split('.')[-1]}.log"
+        with open(self.log_path, "w") as log_file:  # the server's own log lines stay out of the tables
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
+                 "--worker-class", "sync", "--log-level", "warning", target],
+                cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=subprocess.STDOUT)
 
     @property
     def url(self) -> str:
@@ -349,6 +352,11 @@ def main() -> int:
         app_server.stop()
         page_server.stop()
 
+    for server in (app_server, page_server):
+        errors = server.log_path.read_text().count('"level": "ERROR"') + server.log_path.read_text().count(" ERROR ")
+        if errors:
+            log(f"{server.log_path.relative_to(ROOT)}: {errors} error lines (e.g. PostgreSQL refusing connections "
+                "when the shared server is at max_connections); the 5xx are counted under 'errors'")
     from bench.serve_app import STANDIN_SEARCH as standin  # the app is importable here: same check
     checks = run_checks(DATABASE_URL, created_by_http, in_flight_allowance,
                         sum(r["raw"].committed_all for r in rows.values()))
