@@ -300,7 +300,7 @@ def main() -> int:
 
     one_script = load.get_script("/one?id=", [rt for _, rt in catalog.spread])
     monitor = Monitor()
-    app_server = Gunicorn("bench.serve_app:app")
+    app_server = Gunicorn("wsgi:app")
     page_server = Gunicorn("bench.onequery:app")
     rows: dict[tuple[str, int], dict] = {}
     try:
@@ -357,10 +357,9 @@ def main() -> int:
         if errors:
             log(f"{server.log_path.relative_to(ROOT)}: {errors} error lines (e.g. PostgreSQL refusing connections "
                 "when the shared server is at max_connections); the 5xx are counted under 'errors'")
-    from bench.serve_app import STANDIN_SEARCH as standin  # the app is importable here: same check
     checks = run_checks(DATABASE_URL, created_by_http, in_flight_allowance,
                         sum(r["raw"].committed_all for r in rows.values()))
-    report(rows, search, steady, checks, standin, n_sql, n_in_tx)
+    report(rows, search, steady, checks, n_sql, n_in_tx)
     log(f"\nWhole bench: {time.time() - started:.0f} s; load average at the end {os.getloadavg()[0]:.1f} "
         f"(1 min, on {os.cpu_count()} CPUs: above {os.cpu_count()} means other jobs were competing)")
     RESULTS.mkdir(exist_ok=True)
@@ -376,7 +375,7 @@ def _fmt(rate: float, p50: float, p99: float) -> str:
     return f"{rate:7.0f}/s {p50:6.1f} {p99:7.1f}"
 
 
-def report(rows, search, steady, checks, standin: bool, n_sql: int, n_in_tx: int) -> None:
+def report(rows, search, steady, checks, n_sql: int, n_in_tx: int) -> None:
     log("\nLoad: wrk 4.1 (1 thread, closed loop, unique Idempotency-Key per request, --timeout 10s) in front of "
         "both the app and the one-query page;\n      raw = psycopg threads (own connection each, over "
         f"{os.cpu_count()} processes); open loop = asyncio client, fixed arrival rate, latency from the "
@@ -418,7 +417,7 @@ def report(rows, search, steady, checks, standin: bool, n_sql: int, n_in_tx: int
     log("  (client: wrk, the raw psycopg threads, or the asyncio open-loop client; Redis's CPU is not counted: "
         "its server is shared)")
 
-    log(f"\n3. Search GET /v1/hotels/search at {SEARCH_RATE}/s, open loop{' (stand-in route: see serve_app.py)' if standin else ''}")
+    log(f"\n3. Search GET /v1/hotels/search at {SEARCH_RATE}/s, open loop")
     _open_line(search, 200)
     log(f"\n4. Booking POST /v1/reservations at {BOOKING_RATE}/s, open loop (spread)")
     _open_line(steady, 201)
