@@ -180,6 +180,16 @@ def insert_ignoring_duplicates(model, rows: list[dict], index_elements: list[str
         db.session.execute(stmt, rows)
 
 
+def insert_unless_present(model, values: dict, index_elements: list[str]):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None
+    when a row with the same unique key exists (a concurrent twin included:
+    PostgreSQL waits for it, then skips). One round trip, no savepoint."""
+    stmt = (_dialect_insert(model).values(**values)
+            .on_conflict_do_nothing(index_elements=index_elements)
+            .returning(model.__table__.c.id))
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
 def upsert(model, rows: list[dict], index_elements: list[str], update_columns: list[str]) -> None:
     """INSERT … ON CONFLICT DO UPDATE of `update_columns`, on both backends."""
     if rows:

@@ -12,12 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, clock
 from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id
-from app.core.db import is_postgres, run_in_transaction
+from app.core.db import insert_unless_present, is_postgres, run_in_transaction
 from app.core.errors import IllegalTransition, NotFound
 from app.core.jobs import enqueue_after_commit, job_id_for
 from app.extensions import db
@@ -47,8 +46,9 @@ def queue_notification(
     recipient_email: str | None = None,
     recipient_phone: str | None = None,
     language: str | None = None,
-) -> list[OutboxMessage]:
-    """Add the event's messages to the current transaction's outbox (no commit).
+) -> list[int]:
+    """Add the event's messages to the current transaction's outbox (no commit);
+    returns the ids of the messages added.
 
     `key` makes the message unique (e.g. the reservation's id): queueing the
     same event with the same key again adds nothing, so a retried request or
@@ -65,28 +65,23 @@ def queue_notification(
     email = recipient_email or (reservation.guest_email if reservation is not None else None)
     phone = recipient_phone or (reservation.guest_phone if reservation is not None else None)
     lang = language or (reservation.language if reservation is not None else "ko")
-    created = []
+    created: list[int] = []
+    now = clock.now()
     for channel in EVENT_CHANNELS[event]:
         recipient = email if channel == EMAIL else phone if channel == SMS else None
         if not recipient:
             continue
-        dedupe_key = f"{event}:{channel}:{key}"
-        exists = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-        if exists:
+        message_id = insert_unless_present(OutboxMessage, {
+            "event": event, "channel": channel, "recipient": recipient, "language": lang,
+            "reservation_id": reservation.id if reservation is not None else None,
+            "dedupe_key": f"{event}:{channel}:{key}", "context": context, "status": OutboxStatus.PENDING.value,
+            "attempts": 0, "next_attempt_at": now, "request_id": current_request_id(),
+            "created_at": now, "updated_at": now,
+        }, ["dedupe_key"])
+        if message_id is None:  # queued before (a retried request, a job run twice)
             continue
-        message = OutboxMessage(
-            event=event, channel=channel, recipient=recipient, language=lang,
-            reservation_id=reservation.id if reservation is not None else None,
-            dedupe_key=dedupe_key, context=context, status=OutboxStatus.PENDING, attempts=0,
-            next_attempt_at=clock.now(), request_id=current_request_id(),
-        )
-        try:
-            with db.session.begin_nested():  # a concurrent twin loses quietly
-                db.session.add(message)
-        except IntegrityError:
-            continue
-        enqueue_after_commit(SEND_JOB, message.id, job_id=send_job_id(message.id, 0), queue="default")
-        created.append(message)
+        enqueue_after_commit(SEND_JOB, message_id, job_id=send_job_id(message_id, 0), queue="default")
+        created.append(message_id)
     return created
 
 
