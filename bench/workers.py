@@ -1,0 +1,178 @@
+"""Worker performance: hold expiry at volume, payouts per second, and RQ's own
+throughput for a no-op job, all in one run.
+
+    python bench/workers.py            (make bench runs it after bench/booking.py)
+
+1. Hold expiry: 10,000 and then 100,000 card holds that ended a minute ago are
+   written in bulk, and the periodic job (`workers.jobs.booking.expire_holds`)
+   is run by a real `rq worker --burst` (FrontdeskWorker, as the Procfile).
+   The figure is the job's own duration (RQ's started/ended timestamps).
+   Afterwards every hold must be canceled with its rooms given back, one audit
+   event each and its messages queued — a fast run that is wrong is a failure.
+2. Payouts per second against the sandbox bank with zero latency, beside a
+   no-op job measured the same way (bench/workers_payouts.py), on the same
+   database.
+
+Settings (environment): BENCH_WORKERS_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/fd_bench_workers — everything in it is
+dropped), BENCH_EXPIRY_SIZES (default "10000,100000"), BENCH_PAYOUTS and
+BENCH_NOOPS (default 200 each). Redis is a scratch redis-server on a free port.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.workers_payouts import _bench as bench_payouts  # noqa: E402
+from bench.workers_payouts import _start_redis  # noqa: E402
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def _seed_expired_holds(n: int, room_type_ids: list[int], hotel_id: int) -> int:
+    """n pending card bookings whose hold ended a minute ago; returns the rooms × nights held."""
+    from sqlalchemy import insert, text
+
+    from app.booking.models import Reservation
+    from app.core import clock
+    from app.extensions import db
+
+    now = clock.now()
+    today = clock.local_today("Asia/Seoul")
+    held: Counter = Counter()
+    rows = []
+    run = secrets.token_hex(3)
+    for i in range(n):
+        rt = room_type_ids[i % len(room_type_ids)]
+        check_in = today + timedelta(days=5 + i % 300)
+        nights = 1 + i % 3
+        for d in range(nights):
+            held[(rt, check_in + timedelta(days=d))] += 1
+        rows.append(dict(public_id=f"rsv_b{run}{i:08d}", code=f"B{run[:3]}{i:07d}"[:16], hotel_id=hotel_id,
+                         room_type_id=rt, check_in=check_in, check_out=check_in + timedelta(days=nights),
+                         number_of_rooms=1, number_of_guests=1, guest_first_name="Minji", guest_last_name="Kim",
+                         guest_email=f"bench{i}@example.com", guest_phone="+82 10-1234-5678", language="ko",
+                         special_requests="", payment_method="card", status="pending", total_amount=100_000,
+                         currency="KRW", hold_expires_at=now - timedelta(minutes=1), inventory_held=True,
+                         access_salt=secrets.token_hex(8), channel="api", created_at=now - timedelta(minutes=16),
+                         updated_at=now - timedelta(minutes=16)))
+    for start in range(0, n, 5000):
+        db.session.execute(insert(Reservation), rows[start:start + 5000])
+    db.session.execute(text("UPDATE inventory_nights SET reserved = reserved + :n "
+                            "WHERE room_type_id = :rt AND night = :night"),
+                       [{"n": c, "rt": rt, "night": night} for (rt, night), c in held.items()])
+    db.session.commit()
+    return sum(held.values())
+
+
+def _bench_expiry(sizes: list[int], env: dict) -> bool:
+    from rq import Queue
+    from rq.job import Job
+    from sqlalchemy import func, select
+
+    from app.booking.models import Reservation
+    from app.catalog.models import InventoryNight
+    from app.core.audit import AuditEvent
+    from app.extensions import db, redis_connection
+    from app.notifications.models import OutboxMessage
+    from tests.factories import make_hotel, make_room_type
+
+    hotel = make_hotel(name="Bench expiry hotel")
+    room_types = [make_room_type(hotel, rooms=0) for _ in range(4)]
+    ids, hotel_id = [rt.id for rt in room_types], hotel.id
+    ok = True
+    for n in sizes:
+        seeded = time.perf_counter()
+        _seed_expired_holds(n, ids, hotel_id)
+        seed_seconds = time.perf_counter() - seeded
+        before_audit = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        before_messages = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+        db.session.remove()
+        job = Queue("low", connection=redis_connection()).enqueue(
+            "workers.jobs.booking.expire_holds", job_id=f"bench-expire-{n}", job_timeout=3600)
+        subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", env["REDIS_URL"],
+                        "--path", str(ROOT), "--worker-class", "workers.worker.FrontdeskWorker",
+                        "--logging_level", "WARNING", "low"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        job = Job.fetch(job.id, connection=redis_connection())
+        if job.get_status() != "finished":
+            print(f"FAILED: the expiry job ended {job.get_status()}")
+            return False
+        seconds = (job.ended_at - job.started_at).total_seconds()
+        canceled = job.return_value()
+        still_pending = db.session.scalar(select(func.count()).select_from(Reservation).where(
+            Reservation.status == "pending"))
+        reserved = db.session.scalar(select(func.coalesce(func.sum(InventoryNight.reserved), 0)).where(
+            InventoryNight.room_type_id.in_(ids)))
+        audits = db.session.scalar(select(func.count()).select_from(AuditEvent)) - before_audit
+        messages = db.session.scalar(select(func.count()).select_from(OutboxMessage)) - before_messages
+        db.session.remove()
+        checks = canceled == n and still_pending == 0 and reserved == 0 and audits == n and messages == 2 * n
+        ok = ok and checks
+        print(f"  {n:>7,} expired holds: job took {seconds:6.1f} s ({n / seconds:7.0f} holds/s); "
+              f"seeding took {seed_seconds:.1f} s; checks {'ok' if checks else 'FAILED'} "
+              f"(canceled {canceled}, rooms still held {reserved}, audit events {audits}, messages {messages})",
+              flush=True)
+    return ok
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_WORKERS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fd_bench_workers")
+    sizes = [int(s) for s in os.environ.get("BENCH_EXPIRY_SIZES", "10000,100000").split(",") if s.strip()]
+    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-workers-"))
+    redis_url, redis_proc = _start_redis(tmp)
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench-secret",
+           "FRONTDESK_INSTANCE_DIR": str(tmp), "SANDBOX_STATE_DIR": str(tmp / "sandbox"),
+           "SANDBOX_BANK_LATENCY_MS": "0", "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
+           "RATELIMIT_ENABLED": "false"}
+    os.environ.update(env)
+    started = time.perf_counter()
+    try:
+        if url.startswith("postgres"):
+            _recreate_database(url)
+        from flask_migrate import upgrade
+
+        from app import create_app
+
+        app = create_app()
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+            print(f"1. Hold expiry on {backend} (the periodic job, run by rq worker --burst)", flush=True)
+            ok = _bench_expiry(sizes, env)
+        print("2. Payouts against the sandbox bank (zero latency) beside RQ's no-op job", flush=True)
+        args = argparse.Namespace(payouts=int(os.environ.get("BENCH_PAYOUTS", "200")),
+                                  noops=int(os.environ.get("BENCH_NOOPS", "200")))
+        ok = bench_payouts(args, env) == 0 and ok
+        print(f"Whole bench: {time.perf_counter() - started:.0f} s; load average now "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        return 0 if ok else 1
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
