@@ -268,6 +268,13 @@ def clock():
     app_clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _wall_clock():
+    """No test leaves the clock frozen or shifted for the next one."""
+    yield
+    app_clock.reset()
+
+
 @pytest.fixture
 def operator_factory(app):
     from tests.factories import make_operator

@@ -41,6 +41,16 @@ def future(days: int = 10) -> date:
     return clock.local_today("Asia/Seoul") + timedelta(days=days)
 
 
+def same_day_morning():
+    """Same-day bookings close at 15:00 hotel time: a fixture that needs one
+    makes it inside this block, with the clock at 09:00 in Seoul today."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = future(0)
+    return clock.pinned(datetime(today.year, today.month, today.day, 9, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+
+
 def booking_request(room_type: RoomType, *, check_in: date | None = None, nights: int = 2, rooms: int = 1,
                     guests: int | None = None, email: str | None = None, method: str = "card",
                     language: str = "ko", first_name: str = "Minji", last_name: str = "Kim",

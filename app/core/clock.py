@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,20 @@ def reset() -> None:
     with _lock:
         _frozen = None
         _offset = timedelta(0)
+
+
+@contextmanager
+def pinned(at: datetime):
+    """Freeze the clock at `at` for the block, then put it back as it was."""
+    global _frozen, _offset
+    with _lock:
+        saved = (_frozen, _offset)
+    freeze(at)
+    try:
+        yield at
+    finally:
+        with _lock:
+            _frozen, _offset = saved
 
 
 def offset_seconds() -> float:
