@@ -24,12 +24,13 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test browser
 
-## Debian's Chromium for the browser tests (Playwright drives it; it never downloads its own).
+## Debian's Chromium for the browser tests (Playwright drives it; it never downloads its own),
+## with the CJK and emoji fonts the pages use.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then \
+	  echo "Installing Debian's chromium and the CJK and emoji fonts for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
 	fi
 
 run: install

@@ -20,7 +20,12 @@ BLUEPRINTS = (
     "app.auth.views",
     "app.ops.views",
     "app.remittance.views",
+    "app.deposits.views",
     "app.notifications.views",
+    "app.adjust.views",
+    "app.refunds.views",
+    "app.auditlog.views",
+    "app.catalog.views",
 )
 
 

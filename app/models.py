@@ -6,6 +6,8 @@ from app.core.audit import AuditEvent  # noqa: F401
 from app.core.idempotency import IdempotencyKey  # noqa: F401
 from app.notifications.models import OutboxMessage  # noqa: F401
 from app.payments.models import Payment  # noqa: F401
-from app.refunds.models import Refund  # noqa: F401
+from app.refunds.models import Compensation, Coupon, Refund  # noqa: F401
 from app.remittance.models import FundEntry, OperatingFund, Payout, PayoutAttempt  # noqa: F401
 from app.ops.health import Heartbeat  # noqa: F401
+from app.deposits.models import BankStatement, CsvMapping, StatementLine  # noqa: F401
+from app.adjust.models import ReservationNote, RoomAssignment, RoomFeature  # noqa: F401

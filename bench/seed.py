@@ -39,11 +39,20 @@ def psycopg_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def reset_schema(url: str, env: dict[str, str]) -> None:
-    """Drop everything in the bench database and run the project's migrations."""
+def empty_database(url: str) -> None:
+    """Create the bench database if it is missing, and drop everything in it."""
+    base, _, name = psycopg_url(url).rpartition("/")
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
     with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
+
+
+def reset_schema(url: str, env: dict[str, str]) -> None:
+    """An empty bench database with the project's migrations applied."""
+    empty_database(url)
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -35,20 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.workers_payouts import _bench as bench_payouts  # noqa: E402
+from bench.seed import empty_database  # noqa: E402
 from bench.workers_payouts import _start_redis  # noqa: E402
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
 
 
 def _seed_expired_holds(n: int, room_type_ids: list[int], hotel_id: int) -> int:
@@ -151,7 +139,7 @@ def main() -> int:
     started = time.perf_counter()
     try:
         if url.startswith("postgres"):
-            _recreate_database(url)
+            empty_database(url)
         from flask_migrate import upgrade
 
         from app import create_app

@@ -37,7 +37,7 @@ from app.catalog.states import HotelStatus
 from app.core import audit, clock, idempotency
 from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id
-from app.core.db import insert_ignoring_duplicates, is_postgres, run_in_transaction
+from app.core.db import insert_ignoring_duplicates, is_postgres, lock_by_id, run_in_transaction
 from app.core.errors import IdempotencyInProgress, IllegalTransition, NotFound, SoldOut, ValidationFailed
 from app.core.ids import booking_code, keyed_token, public_id, tokens_equal
 from app.extensions import db
@@ -157,13 +157,7 @@ def _retake_inventory(reservation: Reservation) -> None:
 
 def _lock_reservation(reservation_id: int) -> Reservation:
     """Re-read a reservation under a row lock (BEGIN IMMEDIATE covers SQLite)."""
-    reservation = db.session.execute(
-        select(Reservation).where(Reservation.id == reservation_id)
-        .with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if reservation is None:
-        raise NotFound()
-    return reservation
+    return lock_by_id(Reservation, reservation_id)
 
 
 # --- reserve --------------------------------------------------------------------
@@ -420,6 +414,16 @@ def revive_reservation(reservation_id: int, *, actor: Actor | None = None, reaso
     return reservation
 
 
+def mark_refunded(reservation_id: int, *, actor: Actor | None = None, reason: str | None = None) -> bool:
+    """canceled → refunded once its money went back (no commit). False when it is not canceled."""
+    actor = actor or current_actor()
+    reservation = _lock_reservation(reservation_id)
+    if reservation.status != ReservationStatus.CANCELED:
+        return False
+    _apply_transition(reservation, ReservationStatus.REFUNDED, actor=actor, reason=reason)
+    return True
+
+
 @dataclass
 class CancelOutcome:
     reservation: Reservation
@@ -428,11 +432,12 @@ class CancelOutcome:
 
 
 def cancel_reservation(reservation_id: int, *, actor: Actor | None = None, reason: str | None = None,
-                       source: str = "customer") -> CancelOutcome:
+                       source: str = "customer", our_fault: str | None = None) -> CancelOutcome:
     """Cancel a pending or paid booking, freeing its rooms once. Commits.
 
     A paid booking gets a refund request sized by the refund policy (an
-    operator decides it, see app.refunds). Cancelling twice changes nothing
+    operator decides it, see app.refunds); `our_fault` (an OurFault value,
+    e.g. a hotel closure) makes that refund case C. Cancelling twice changes nothing
     the second time; cancelling a checked-in stay raises IllegalTransition.
     """
     from app.refunds.services import request_refund
@@ -449,7 +454,8 @@ def cancel_reservation(reservation_id: int, *, actor: Actor | None = None, reaso
         cancel_pending_payments(reservation, actor=actor)
         refund = None
         if was == ReservationStatus.PAID:
-            refund = request_refund(reservation, source=source, requested_reason=reason, actor=actor)
+            refund = request_refund(reservation, source=source, requested_reason=reason, actor=actor,
+                                    our_fault=our_fault)
         queue_notification("booking_canceled", reservation=reservation, key=reservation.public_id)
         return CancelOutcome(reservation, refund, True)
 
@@ -476,7 +482,7 @@ def modify_reservation(reservation_id: int, *, check_in: date | None = None, che
     whose price drops gets a refund request for the difference; one whose
     price rises owes the difference (payable through POST /v1/payments).
     """
-    from app.refunds.services import request_refund
+    from app.refunds.services import refundable_amount, request_refund
 
     actor = actor or current_actor()
 
@@ -526,8 +532,12 @@ def modify_reservation(reservation_id: int, *, check_in: date | None = None, che
                      reservation_id=r.id, actor=actor, reason=reason, data={"before": old, "after": new})
         refund = None
         if r.status == ReservationStatus.PAID and new_total < old_total:
-            refund = request_refund(r, source="modification", requested_reason=reason, actor=actor,
-                                    fixed_amount=old_total - new_total)
+            # Pay back only what we hold beyond the new price: a rise the guest never
+            # paid is not refunded when the price drops again.
+            excess = refundable_amount(r) - new_total
+            if excess > 0:
+                refund = request_refund(r, source="modification", requested_reason=reason, actor=actor,
+                                        fixed_amount=excess)
         queue_notification("booking_changed", reservation=r, key=f"{r.public_id}:{r.updated_at.timestamp()}")
         return ChangeOutcome(r, old_total, new_total, refund)
 
@@ -554,7 +564,7 @@ def hold_remaining_seconds(reservation: Reservation, now: datetime | None = None
     return max(0, int((reservation.hold_expires_at - (now or clock.now())).total_seconds()))
 
 
-# --- hold expiry (appended by the notifications/workers helper) -------------------------
+# --- hold expiry and the bank-transfer auto-cancel (run by the periodic jobs) -------------
 
 HOLD_EXPIRED_REASON = "Hold expired"
 #: The deposits back office lists bookings canceled with a reason starting with this.

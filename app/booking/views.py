@@ -76,7 +76,8 @@ CANCELABLE = (ReservationStatus.PENDING, ReservationStatus.PAID)
 for _helper in (display.lang_url, display.query_url):
     bp.add_app_template_global(_helper)
 for _name, _helper in (("isodate", display.iso_date), ("hotel_time", display.hotel_time),
-                       ("amenity", display.amenity_name)):
+                       ("amenity", display.amenity_name),
+                       ("reservation_status", lambda value: display.label(display.RESERVATION_STATUS, value)[0])):
     bp.add_app_template_filter(_helper, _name)
 
 

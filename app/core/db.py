@@ -9,18 +9,20 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from sqlalchemy import JSON, DateTime, event
+from sqlalchemy import JSON, DateTime, event, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from app.core.errors import NotFound
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -157,6 +159,16 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(_HOOKS_KEY, None)
+
+
+def lock_by_id(model: type[M], row_id: int) -> M:
+    """Re-read one row under a row lock (FOR UPDATE on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serializes writers). NotFound when it does not exist."""
+    row = db.session.execute(select(model).where(model.id == row_id).with_for_update()
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def utcnow_default() -> datetime:

@@ -13,8 +13,8 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 APP_DIR = Path(__file__).resolve().parent.parent
-DOMAINS_WITH_TRANSLATIONS = ("core", "booking", "catalog", "payments", "refunds", "remittance",
-                             "notifications", "ops", "api", "auth")
+DOMAINS_WITH_TRANSLATIONS = ("core", "booking", "catalog", "payments", "refunds", "remittance", "auditlog",
+                             "notifications", "ops", "api", "auth", "deposits", "adjust")
 
 
 def translation_directories() -> list[str]:

@@ -76,9 +76,17 @@ def update(domains=DOMAINS_WITH_TRANSLATIONS) -> None:
                 catalog = Catalog(locale=lang, project="Frontdesk", charset="utf-8")
                 catalog.update(template, no_fuzzy_matching=True)
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as f:
-                write_po(f, catalog, width=100, omit_header=False, ignore_obsolete=True)
-            compile_catalog(path)
+            buffer = io.BytesIO()
+            write_po(buffer, catalog, width=100, omit_header=False, ignore_obsolete=True)
+            old = path.read_bytes() if path.exists() else b""
+            if _without_creation_date(buffer.getvalue()) != _without_creation_date(old):
+                path.write_bytes(buffer.getvalue())   # only real changes are written (no date-only churn)
+            if not _mo_matches(path):
+                compile_catalog(path)
+
+
+def _without_creation_date(po: bytes) -> bytes:
+    return b"\n".join(line for line in po.split(b"\n") if not line.startswith(b'"POT-Creation-Date:'))
 
 
 def compile_catalog(path: Path) -> None:
@@ -91,6 +99,20 @@ def compile_catalog(path: Path) -> None:
 def _hashable(value):
     """Plural messages come back from a .mo file as lists (from a .po file as tuples)."""
     return tuple(value) if isinstance(value, list) else value
+
+
+def _mo_matches(path: Path) -> bool:
+    """True when the compiled .mo next to `path` holds exactly the .po's translations."""
+    mo = path.with_suffix(".mo")
+    if not mo.exists():
+        return False
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    with mo.open("rb") as f:
+        compiled = read_mo(f)
+    expected = {_hashable(m.id): _hashable(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    actual = {_hashable(m.id): _hashable(m.string) for m in compiled if m.id}
+    return expected == actual
 
 
 def problems(domains=DOMAINS_WITH_TRANSLATIONS) -> list[str]:
@@ -119,11 +141,7 @@ def problems(domains=DOMAINS_WITH_TRANSLATIONS) -> list[str]:
             if not mo.exists():
                 found.append(f"{mo.relative_to(ROOT)}: not compiled")
                 continue
-            with mo.open("rb") as f:
-                compiled = read_mo(f)
-            expected = {_hashable(m.id): _hashable(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
-            actual = {_hashable(m.id): _hashable(m.string) for m in compiled if m.id}
-            if expected != actual:
+            if not _mo_matches(path):
                 found.append(f"{mo.relative_to(ROOT)}: out of date (run: make messages)")
     return found
 

@@ -172,3 +172,37 @@ def actions_for(reservation, operator) -> list[ReservationAction]:
     return sorted((a for a in RESERVATION_ACTIONS.values()
                    if operator.has_role(a.role) and (a.when is None or a.when(reservation))),
                   key=lambda a: a.order)
+
+
+# --- panels shown on a reservation's back-office page ------------------------------
+#
+# A domain that has something to show about a reservation (a refund's state, the
+# assigned room, private notes, compensation given) registers a template:
+#
+#     reservation_panel("notes", "adjust/_notes_panel.html", order=50)
+#
+# The template is rendered with `r` (the reservation) in its context.
+
+
+@dataclass(frozen=True)
+class ReservationPanel:
+    key: str
+    template: str
+    role: str = "staff"
+    order: int = 100
+    when: Callable[[Any], bool] | None = None
+
+
+RESERVATION_PANELS: dict[str, ReservationPanel] = {}
+
+
+def reservation_panel(key: str, template: str, *, role: str = "staff", order: int = 100,
+                      when: Callable[[Any], bool] | None = None) -> None:
+    """Show a panel on the reservation page (idempotent per key)."""
+    RESERVATION_PANELS[key] = ReservationPanel(key, template, role, order, when)
+
+
+def panels_for(reservation, operator) -> list[ReservationPanel]:
+    return sorted((p for p in RESERVATION_PANELS.values()
+                   if operator.has_role(p.role) and (p.when is None or p.when(reservation))),
+                  key=lambda p: p.order)

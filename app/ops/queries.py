@@ -144,3 +144,50 @@ def _aware(value: datetime | None) -> datetime | None:
 
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+# --- the reservation pages -----------------------------------------------------------
+
+def find_reservations(term: str, limit: int = LIST_LIMIT) -> list[Reservation]:
+    """Reservations whose booking code, guest e-mail, name or phone matches `term`
+    (a code is matched ignoring case, spaces and hyphens). Newest first."""
+    term = (term or "").strip()
+    if not term:
+        return []
+    compact = "".join(ch for ch in term if ch.isalnum()).upper()
+    like = f"%{term.lower()}%"
+    conditions = [func.lower(Reservation.guest_email) == term.lower(),
+                  func.lower(Reservation.guest_first_name + " " + Reservation.guest_last_name).like(like),
+                  func.lower(Reservation.guest_last_name + Reservation.guest_first_name).like(
+                      f"%{term.replace(' ', '').lower()}%"),
+                  Reservation.public_id == term]
+    if compact:
+        conditions.append(Reservation.code == compact)
+    if len("".join(ch for ch in term if ch.isdigit())) >= 7:
+        conditions.append(Reservation.guest_phone.like(f"%{''.join(ch for ch in term if ch.isdigit())}%"))
+    return list(db.session.scalars(select(Reservation).where(or_(*conditions))
+                                   .order_by(Reservation.created_at.desc()).limit(limit)))
+
+
+def recent_reservations(limit: int = 20) -> list[Reservation]:
+    return list(db.session.scalars(select(Reservation).order_by(Reservation.created_at.desc()).limit(limit)))
+
+
+def reservation_history(reservation_id: int, limit: int = 200) -> list:
+    """The reservation's audit events, oldest first."""
+    from app.core.audit import AuditEvent
+
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.reservation_id == reservation_id)
+                                   .order_by(AuditEvent.created_at, AuditEvent.id).limit(limit)))
+
+
+def reservation_money(reservation_id: int) -> tuple[list, list]:
+    """(payments, refunds) of a reservation, oldest first."""
+    from app.payments.models import Payment
+    from app.refunds.models import Refund
+
+    payments = list(db.session.scalars(select(Payment).where(Payment.reservation_id == reservation_id)
+                                       .order_by(Payment.id)))
+    refunds = list(db.session.scalars(select(Refund).where(Refund.reservation_id == reservation_id)
+                                      .order_by(Refund.id)))
+    return payments, refunds

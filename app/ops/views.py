@@ -5,16 +5,20 @@ from datetime import datetime
 
 import logging
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app.auth.decorators import role_required
+from app.booking import display
+from app.booking.queries import get_reservation_by_public_id
+from app.booking.services import outstanding_amount
 from app.core import clock
 from app.ops import policies, queries
 from app.ops import today as _today_items  # noqa: F401  (registers this package's Today items)
-from app.ops.checklist import SECTION_TIMES, collect_today, nav_link
+from app.ops.checklist import SECTION_TIMES, actions_for, collect_today, nav_link, panels_for
 from app.ops.formatting import format_time_ago, format_time_left
 
 log = logging.getLogger(__name__)
@@ -99,3 +103,33 @@ def conflicts():
     return render_template("ops/conflicts.html", conflicts=queries.list_conflicts_to_review(), now=now,
                            last_hour=last_hour, level=level, levels=policies.CONFLICT_ALERT_LEVELS,
                            limit=queries.LIST_LIMIT)
+
+
+nav_link("reservations", "ops.reservations", _l("Reservations"), role="staff", order=5)
+
+
+@bp.get("/reservations")
+@role_required("staff")
+def reservations():
+    term = (request.args.get("q") or "").strip()[:200]
+    found = queries.find_reservations(term) if term else queries.recent_reservations()
+    return render_template("ops/reservations.html", **display.template_labels(), term=term, reservations=found, limit=queries.LIST_LIMIT)
+
+
+def reservation_or_404(public_id: str):
+    """The reservation with this public id, or a 404 page that says what to do."""
+    found = get_reservation_by_public_id(public_id)
+    if found is None:
+        abort(404, description=_("There is no reservation with this number. Search again by booking code or e-mail."))
+    return found
+
+
+@bp.get("/reservations/<reservation_id>")
+@role_required("staff")
+def reservation(reservation_id: str):
+    found = reservation_or_404(reservation_id)
+    payments, refunds = queries.reservation_money(found.id)
+    return render_template("ops/reservation.html", **display.template_labels(), r=found, payments=payments,
+                           refunds=refunds, history=queries.reservation_history(found.id),
+                           actions=actions_for(found, current_user), panels=panels_for(found, current_user),
+                           outstanding=outstanding_amount(found))

@@ -82,3 +82,54 @@ def compute_refund(
     amount = refundable * percent // 100
     reason = "full_window" if percent == 100 else "partial_window"
     return RefundRecommendation(RefundCase.A, percent, amount, days, reason, False)
+
+
+# --- who may decide ------------------------------------------------------------------
+
+
+def needs_manager(policy_amount: int, chosen_amount: int) -> bool:
+    """Approving what the policy recommends (or refusing a case B) is staff work;
+    any other amount — including refusing a case A or C — needs a manager and a
+    written reason."""
+    return chosen_amount != policy_amount
+
+
+#: The apology coupon of a case C refund: percent of the refund, and how long it lasts.
+APOLOGY_COUPON_PERCENT = 10
+APOLOGY_COUPON_MIN_AMOUNT = 10_000
+APOLOGY_COUPON_DAYS = 365
+
+
+def apology_coupon_amount(refund_amount: int) -> int:
+    """10 % of the refund (at least ₩10,000), rounded down to a whole 1,000."""
+    return max(APOLOGY_COUPON_MIN_AMOUNT, refund_amount * APOLOGY_COUPON_PERCENT // 100 // 1000 * 1000)
+
+
+# --- compensation for booking conflicts (seed 000 "고객 보상 기준") ----------------------
+
+@dataclass(frozen=True)
+class CompensationTier:
+    min_occurrence: int      # the customer's n-th conflict, from this n on
+    credit_minutes: int      # 적립시간 (stay-time credit), minutes
+    coupon_minutes: int      # a coupon worth this many minutes (0: none)
+    priority: bool           # VIP priority booking
+
+
+#: First match from the top wins (the highest tier the occurrence reaches).
+COMPENSATION_TIERS: tuple[CompensationTier, ...] = (
+    CompensationTier(3, 60, 60, True),
+    CompensationTier(2, 60, 30, False),
+    CompensationTier(1, 30, 0, False),
+)
+
+COMPENSATION_COUPON_DAYS = 180
+
+
+def compute_compensation(occurrence: int) -> CompensationTier:
+    """The tier for a customer's `occurrence`-th conflict (1 = the first)."""
+    if occurrence < 1:
+        raise ValueError("occurrence starts at 1")
+    for tier in COMPENSATION_TIERS:
+        if occurrence >= tier.min_occurrence:
+            return tier
+    raise AssertionError("unreachable: the last tier starts at 1")

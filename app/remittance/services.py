@@ -32,8 +32,8 @@ from sqlalchemy import select, update
 from app.core import audit, clock
 from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id, job_id_var
-from app.core.db import end_transaction, run_in_transaction
-from app.core.errors import IllegalTransition, NotFound, ValidationFailed
+from app.core.db import end_transaction, lock_by_id, run_in_transaction
+from app.core.errors import IllegalTransition, ValidationFailed
 from app.core.ids import public_id
 from app.core.jobs import enqueue_after_commit, job_id_for
 from app.extensions import db
@@ -82,11 +82,7 @@ def ring_after_commit(payout: Payout) -> None:
 
 def lock_payout(payout_id: int) -> Payout:
     """Re-read a payout under a row lock (BEGIN IMMEDIATE covers SQLite)."""
-    payout = db.session.execute(select(Payout).where(Payout.id == payout_id).with_for_update()
-                                .execution_options(populate_existing=True)).scalar_one_or_none()
-    if payout is None:
-        raise NotFound()
-    return payout
+    return lock_by_id(Payout, payout_id)
 
 
 def transition(payout: Payout, target: str, *, actor: Actor, reason: str | None = None,
@@ -399,6 +395,9 @@ def _apply(payout_id: int, number: int, result: TransferResult | None, *, resolv
                                                             "resolved_by": resolved_by})
         if move_refund(payout, RefundStatus.COMPLETED, actor=SYSTEM, reason=f"payout {payout.public_id}"):
             _count_refunded(payout)
+            from app.refunds.decisions import on_refund_completed
+
+            on_refund_completed(payout.refund, actor=SYSTEM)
         return "completed"
     code = failure_type(result.failure_type).code
     attempt.outcome, attempt.failure_type, attempt.failure_message = O.FAILED, code, result.message

@@ -238,6 +238,20 @@ def test_modify_to_sold_out_nights_changes_nothing():
     assert reserved_total(room_type, start, 4) == [1, 1, 0, 1]
 
 
+def test_a_price_drop_refunds_only_what_was_paid_beyond_the_new_price():
+    from tests.factories import make_paid_reservation
+
+    room_type = make_room_type(rooms=3, base_price=100_000)
+    start = future(20)
+    r = make_paid_reservation(room_type, check_in=start, nights=2)            # paid 200,000
+    rise = modify_reservation(r.id, check_out=start + timedelta(days=4))      # 400,000: 200,000 owed, unpaid
+    assert rise.refund is None
+    back = modify_reservation(r.id, check_out=start + timedelta(days=2))      # back to 200,000: nothing to give back
+    assert back.refund is None
+    drop = modify_reservation(r.id, check_out=start + timedelta(days=1))      # 100,000: 100,000 paid beyond it
+    assert drop.refund is not None and drop.refund.amount == 100_000
+
+
 def test_modify_to_another_room_type():
     hotel = make_hotel()
     a = make_room_type(hotel, rooms=2, base_price=100_000)

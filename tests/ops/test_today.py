@@ -144,7 +144,10 @@ def test_a_lost_booking_race_shows_up_as_a_conflict_to_review(staff, client, log
         make_reservation(room_type, first_name="Late")
     assert count_of(staff, "conflicts_to_review") == 1
     login_as(operator=staff)
-    assert "Late" in client.get("/ops/conflicts").get_data(as_text=True)
+    page = client.get("/ops/conflicts").get_data(as_text=True)
+    assert "Late" in page
+    conflict = db.session.query(BookingConflict).one()
+    assert f"/ops/compensation/conflict/{conflict.id}" in page   # the way to the apology and compensation
 
 
 def test_conflicts_show_the_alert_level_of_the_last_hour(staff, clock):

@@ -93,6 +93,7 @@ def test_bank_transfers_are_canceled_only_after_their_24_hour_hold(clock):
                         idempotency_key="bt-order-1")
     clock.advance(minutes=20)
     assert expire_due_holds() == 1  # the card hold only
+    assert _fresh(card).status == ReservationStatus.CANCELED
     assert _fresh(transfer).status == ReservationStatus.PENDING
     clock.advance(hours=23, minutes=39, seconds=59)
     assert cancel_unpaid_bank_transfers() == 0

@@ -1,0 +1,73 @@
+"""Forms of the adjustment pages. Each action form has a `confirmed` field: the
+first post shows the confirm step, the second (confirmed=yes) acts."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+
+class ConfirmMixin:
+    confirmed = HiddenField()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed.data == "yes"
+
+
+def _reason_field(label=_l("Reason (kept in the history)")):
+    return TextAreaField(label, validators=[DataRequired(_l("Write the reason in a sentence.")), Length(max=1000)])
+
+
+class StatusForm(ConfirmMixin, FlaskForm):
+    move = RadioField(_l("What happened"), choices=[], validate_choice=False,
+                      validators=[DataRequired(_l("Choose what happened."))])
+    reason = _reason_field()
+
+
+class ChangeForm(ConfirmMixin, FlaskForm):
+    check_in = DateField(_l("Check-in"), validators=[InputRequired(_l("Enter a date."))])
+    check_out = DateField(_l("Check-out"), validators=[InputRequired(_l("Enter a date."))])
+    room_type = SelectField(_l("Room type"), coerce=int, choices=[], validate_choice=False,
+                            validators=[InputRequired(_l("Choose a room type."))])
+    rooms = IntegerField(_l("Number of rooms"), validators=[
+        InputRequired(_l("Enter a whole number from 1 to 9.")),
+        NumberRange(min=1, max=9, message=_l("Enter a whole number from 1 to 9."))])
+    reason = _reason_field()
+
+
+class RoomsForm(ConfirmMixin, FlaskForm):
+    rooms = SelectMultipleField(_l("Rooms"), coerce=int, choices=[], validate_choice=False,
+                                validators=[DataRequired(_l("Choose the rooms."))])
+    reason = _reason_field()
+
+
+class BulkAssignForm(FlaskForm):
+    plan = HiddenField(validators=[DataRequired(), Length(max=20000)])
+    reason = _reason_field()
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note (only operators see it)"),
+                         validators=[DataRequired(_l("Write the note.")), Length(max=2000)])
+
+
+def encode_plan(lines) -> str:
+    """[(public id, [room ids])] → "rsv_a:3,4;rsv_b:7" (the bulk form's hidden field)."""
+    return ";".join(f"{pid}:{','.join(str(i) for i in ids)}" for pid, ids in lines)
+
+
+def decode_plan(text: str) -> list[tuple[str, list[int]]] | None:
+    """The inverse of encode_plan; None when the text is not a plan."""
+    lines = []
+    try:
+        for part in (text or "").split(";"):
+            pid, _, ids = part.partition(":")
+            room_ids = [int(i) for i in ids.split(",") if i]
+            if not pid or not room_ids or len(pid) > 40:
+                return None
+            lines.append((pid, room_ids))
+    except ValueError:
+        return None
+    return lines or None

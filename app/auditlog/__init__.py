@@ -1,0 +1,1 @@
+"""The audit-log page: every recorded state change, filtered, read-only."""

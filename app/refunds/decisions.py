@@ -1,0 +1,413 @@
+"""Refund decisions (approve, refuse, open from a reservation) and their execution.
+
+Every decision locks the reservation row first, then the refund, and re-checks
+the refund's status: two operators deciding at once, a double click or a
+retried POST give one effect. The sum of refunds of a reservation is checked
+against what was paid under that lock. A card refund is sent to the gateway by
+a job on the `high` queue (no network call inside a transaction), with an
+idempotency key derived from our refund's id, so a job run twice refunds once.
+A bank-transfer refund becomes a payout once the customer's account is known.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.booking.models import Reservation
+from app.booking.states import ReservationStatus
+from app.core import audit, clock
+from app.core.actor import Actor
+from app.core.db import end_transaction, lock_by_id, run_in_transaction
+from app.core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from app.core.ids import CODE_ALPHABET
+from app.core.jobs import enqueue_after_commit, job_id_for
+from app.core.money import format_money
+from app.extensions import db
+from app.notifications.services import queue_notification
+from app.payments.models import Payment
+from app.payments.states import PaymentStatus
+from app.refunds import labels
+from app.refunds.models import Coupon, CouponKind, Refund
+from app.refunds.policies import (
+    APOLOGY_COUPON_DAYS,
+    RefundCase,
+    apology_coupon_amount,
+    needs_manager,
+)
+from app.refunds.services import refundable_amount, request_refund
+from app.refunds.states import COMMITTED, RefundStatus, next_state
+
+log = logging.getLogger(__name__)
+
+CARD_JOB = "workers.jobs.refunds.run_card_refund"
+SYSTEM = Actor.system("refunds")
+R = RefundStatus
+
+
+class AlreadyDecided(IllegalTransition):
+    """The refund is no longer waiting (someone else decided, or the same POST came twice)."""
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def lock_reservation(reservation_id: int) -> Reservation:
+    return lock_by_id(Reservation, reservation_id)
+
+
+def lock_refund(refund_id: int) -> Refund:
+    return lock_by_id(Refund, refund_id)
+
+
+def _move(refund: Refund, target: RefundStatus, *, actor: Actor, reason: str | None = None,
+          data: dict | None = None) -> None:
+    """Move a locked refund along its table, with its audit event. No commit."""
+    old = refund.status
+    refund.status = next_state(old, target)
+    if refund.status == R.COMPLETED:
+        refund.completed_at = clock.now()
+    audit.record(f"refund.{target}", entity_type="refund", entity_id=refund.public_id,
+                 reservation_id=refund.reservation_id, actor=actor, from_state=old, to_state=target,
+                 reason=reason, data=data)
+
+
+def payment_method(refund: Refund) -> str:
+    """"card" or "bank_transfer": how the money came in is how it goes back."""
+    if refund.payment is not None:
+        return refund.payment.method
+    return refund.reservation.payment_method
+
+
+def new_coupon_code() -> str:
+    return "FDC" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def in_language(language: str, fn):
+    """Render text for a customer in their language (the message outlives this request)."""
+    with force_locale(language if language in ("ko", "ja", "en") else "en"):
+        return str(fn())
+
+
+# --- what the decision page shows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundFacts:
+    paid: int
+    refunded: int                 # already paid back
+    committed_other: int          # approved or under way for other refunds of the booking
+    refundable: int               # what may still be refunded now
+    days_before_check_in: int     # at the time of the request, in the hotel's time zone
+    days_now: int                 # today, in the hotel's time zone
+    stay_started: bool
+    method: str
+
+
+def facts_for(refund: Refund) -> RefundFacts:
+    reservation = refund.reservation
+    tz = ZoneInfo(reservation.hotel.timezone)
+    paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.reservation_id == reservation.id, Payment.status == PaymentStatus.COMPLETED)) or 0
+    refunded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.reservation_id == reservation.id, Refund.status == R.COMPLETED)) or 0
+    committed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.reservation_id == reservation.id, Refund.id != refund.id,
+        Refund.status.in_([s.value for s in COMMITTED]), Refund.status != R.COMPLETED)) or 0
+    asked_on = refund.created_at.astimezone(tz).date()
+    return RefundFacts(
+        paid=paid, refunded=refunded, committed_other=committed,
+        refundable=refundable_amount(reservation),
+        days_before_check_in=(reservation.check_in - asked_on).days,
+        days_now=(reservation.check_in - clock.local_today(reservation.hotel.timezone)).days,
+        stay_started=reservation.status in (ReservationStatus.CHECKED_IN, ReservationStatus.CHECKED_OUT),
+        method=payment_method(refund),
+    )
+
+
+# --- opening a refund from the reservation page -----------------------------------------------
+
+
+def open_refund(reservation_id: int, *, our_fault: str | None, note: str, actor: Actor) -> Refund:
+    """An operator opens a refund request (commits). A paid booking is canceled first,
+    through the booking service's one transition table (its nights are freed once)."""
+    from app.booking.services import cancel_reservation
+
+    our_fault = our_fault or None
+    reservation = db.session.get(Reservation, reservation_id)
+    if reservation is None:
+        raise NotFound()
+    if reservation.status == ReservationStatus.PAID:
+        outcome = cancel_reservation(reservation_id, actor=actor, reason=note, source="operator", our_fault=our_fault)
+        if outcome.refund is not None:
+            return outcome.refund
+
+    def work() -> Refund:
+        locked = lock_reservation(reservation_id)
+        waiting = db.session.scalar(select(Refund).where(Refund.reservation_id == locked.id,
+                                                         Refund.status == R.REQUESTED))
+        if waiting is not None:
+            raise AlreadyDecided(fields={"refund": "A refund request of this booking is already waiting."},
+                                 refund=waiting.public_id)
+        if locked.status == ReservationStatus.PENDING or refundable_amount(locked) <= 0:
+            raise ValidationFailed(fields={"reservation": "Nothing paid for this booking is left to refund."})
+        refund = request_refund(locked, source="operator", requested_reason=note, our_fault=our_fault, actor=actor)
+        if refund is None:
+            raise ValidationFailed(fields={"reservation": "Nothing paid for this booking is left to refund."})
+        return refund
+
+    return run_in_transaction(work)
+
+
+# --- approving ------------------------------------------------------------------------------------
+
+
+def approve_refund(refund_id: int, *, actor: Actor, may_override: bool, amount: int | None = None,
+                   reason: str | None = None, account=None) -> Refund:
+    """Approve a waiting refund (commits): the policy's amount, or — a manager, with a
+    written reason — another one. Then it is paid back: card → the gateway (a job),
+    bank transfer → a payout to `account`, or the customer is asked for one."""
+    reason = (reason or "").strip() or None
+
+    def work() -> Refund:
+        refund = db.session.get(Refund, refund_id)
+        if refund is None:
+            raise NotFound()
+        reservation = lock_reservation(refund.reservation_id)
+        refund = lock_refund(refund_id)
+        if refund.status != R.REQUESTED:
+            raise AlreadyDecided(fields={"refund": f"This refund is already {refund.status}."})
+        chosen = refund.policy_amount if amount is None else amount
+        if needs_manager(refund.policy_amount, chosen):
+            if not may_override:
+                raise Forbidden(fields={"amount": "Another amount than the policy's needs a manager."})
+            if not reason:
+                raise ValidationFailed(fields={"reason": "Write why another amount is refunded."})
+        if isinstance(chosen, bool) or not isinstance(chosen, int) or chosen <= 0:
+            raise ValidationFailed(fields={"amount": "The amount must be above zero (to give nothing, refuse)."})
+        left = refundable_amount(reservation)
+        if chosen > left:
+            raise ValidationFailed(fields={"amount": f"Only {left} is left to refund for this booking."}, left=left,
+                                   currency=refund.currency)
+        refund.amount = chosen
+        refund.decided_by_id, refund.decided_at = actor.id if actor.is_operator else None, clock.now()
+        refund.decision_reason = reason
+        _move(refund, R.APPROVED, actor=actor, reason=reason,
+              data={"amount": chosen, "policy_amount": refund.policy_amount, "case": refund.policy_case})
+        coupon = give_apology_coupon(refund, actor=actor) if refund.apology_coupon else None
+        method = payment_method(refund)
+        _execute(refund, actor=actor, account=account)
+        context = {"amount": chosen, "currency": refund.currency, "method": method}
+        if coupon is not None:
+            context["coupon"] = {"code": coupon.code, "amount": coupon.value, "currency": coupon.currency,
+                                 "expires": coupon.expires_at.date().isoformat()}
+        queue_notification("refund_approved", reservation=reservation, key=f"{refund.public_id}:approved",
+                           context=context)
+        return refund
+
+    return run_in_transaction(work)
+
+
+def give_apology_coupon(refund: Refund, *, actor: Actor) -> Coupon:
+    """Case C's apology coupon (one per refund). No commit."""
+    existing = db.session.scalar(select(Coupon).where(Coupon.refund_id == refund.id))
+    if existing is not None:
+        return existing
+    reservation = refund.reservation
+    coupon = Coupon(code=new_coupon_code(), kind=CouponKind.AMOUNT, value=apology_coupon_amount(refund.amount),
+                    currency=refund.currency, expires_at=clock.now() + timedelta(days=APOLOGY_COUPON_DAYS),
+                    guest_email=reservation.guest_email.lower(), refund_id=refund.id,
+                    reason=f"apology: {refund.policy_reason}",
+                    created_by_id=actor.id if actor.is_operator else None)
+    db.session.add(coupon)
+    db.session.flush()
+    audit.record("coupon.given", entity_type="coupon", entity_id=coupon.code, reservation_id=reservation.id,
+                 actor=actor, reason=coupon.reason,
+                 data={"kind": coupon.kind, "value": coupon.value, "currency": coupon.currency,
+                       "refund": refund.public_id, "expires_at": coupon.expires_at.isoformat()})
+    return coupon
+
+
+def _execute(refund: Refund, *, actor: Actor, account=None) -> None:
+    """An approved refund starts on its way back. No commit."""
+    method = payment_method(refund)
+    if method == "card" and refund.payment is not None and refund.payment.gateway_charge_id:
+        _move(refund, R.PROCESSING, actor=actor)
+        ring_card_refund(refund)
+        return
+    from app.remittance.services import ask_for_refund_account, create_refund_payout
+
+    if account is not None:
+        create_refund_payout(refund, account, actor=actor)
+    else:
+        ask_for_refund_account(refund, actor=actor)
+
+
+def ring_card_refund(refund: Refund) -> None:
+    enqueue_after_commit(CARD_JOB, refund.id, job_id=job_id_for("refunds", "card", refund.id), queue="high")
+
+
+# --- refusing -------------------------------------------------------------------------------------
+
+
+def refusal_text(refund: Refund, reason: str | None) -> str:
+    """The 'refund not possible' sentence, in the customer's language."""
+    def build():
+        text = labels.policy_reason(refund.policy_reason) if refund.policy_case == RefundCase.B else ""
+        if reason:
+            text = f"{text} {reason}".strip()
+        return text or _("The booking's refund rules do not allow a refund.")
+
+    return in_language(refund.reservation.language, build)
+
+
+def refuse_refund(refund_id: int, *, actor: Actor, may_override: bool, reason: str | None = None) -> Refund:
+    """Refuse a waiting refund (commits) and send the prepared 'refund not possible' message.
+    Refusing a case A or C goes against the policy: a manager, with a written reason."""
+    reason = (reason or "").strip() or None
+
+    def work() -> Refund:
+        refund = db.session.get(Refund, refund_id)
+        if refund is None:
+            raise NotFound()
+        reservation = lock_reservation(refund.reservation_id)
+        refund = lock_refund(refund_id)
+        if refund.status != R.REQUESTED:
+            raise AlreadyDecided(fields={"refund": f"This refund is already {refund.status}."})
+        if needs_manager(refund.policy_amount, 0):
+            if not may_override:
+                raise Forbidden(fields={"refund": "Refusing against the policy needs a manager."})
+            if not reason:
+                raise ValidationFailed(fields={"reason": "Write why the refund is refused."})
+        refund.decided_by_id, refund.decided_at = actor.id if actor.is_operator else None, clock.now()
+        refund.decision_reason = reason
+        asked, refund.amount = refund.amount, 0
+        _move(refund, R.REFUSED, actor=actor, reason=reason or refund.policy_reason,
+              data={"asked": asked, "case": refund.policy_case})
+        queue_notification("refund_refused", reservation=reservation, key=f"{refund.public_id}:refused",
+                           context={"reason": refusal_text(refund, reason)})
+        return refund
+
+    return run_in_transaction(work)
+
+
+# --- after the decision: accounts, retries, completion -----------------------------------------
+
+
+def enter_account(refund_id: int, account, *, actor: Actor, reason: str | None = None):
+    """An operator types the account the customer gave by phone (commits): a payout pays it."""
+    from app.remittance.services import create_refund_payout
+
+    def work():
+        refund = db.session.get(Refund, refund_id)
+        if refund is None:
+            raise NotFound()
+        lock_reservation(refund.reservation_id)
+        refund = lock_refund(refund_id)
+        if refund.status not in (R.APPROVED, R.AWAITING_ACCOUNT):
+            raise AlreadyDecided(fields={"refund": f"This refund is {refund.status}: no account is needed."})
+        payout = create_refund_payout(refund, account, actor=actor)
+        audit.record("refund.account_entered", entity_type="refund", entity_id=refund.public_id,
+                     reservation_id=refund.reservation_id, actor=actor, reason=reason,
+                     data={"account": account.masked, "bank": account.bank_code, "payout": payout.public_id})
+        return payout
+
+    return run_in_transaction(work)
+
+
+def send_again(refund_id: int, *, actor: Actor, reason: str | None = None) -> Refund:
+    """A card refund stuck or failed: ask the gateway again (commits). The gateway key is
+    the same, so a refund that went through is never made twice."""
+    def work() -> Refund:
+        refund = db.session.get(Refund, refund_id)
+        if refund is None:
+            raise NotFound()
+        lock_reservation(refund.reservation_id)
+        refund = lock_refund(refund_id)
+        if refund.status == R.FAILED:
+            _move(refund, R.APPROVED, actor=actor, reason=reason)
+            refund.failure_message = None
+            _execute(refund, actor=actor)
+        elif refund.status == R.PROCESSING:
+            audit.record("refund.sent_again", entity_type="refund", entity_id=refund.public_id,
+                         reservation_id=refund.reservation_id, actor=actor, reason=reason)
+            ring_card_refund(refund)
+        else:
+            raise AlreadyDecided(fields={"refund": f"This refund is {refund.status}."})
+        return refund
+
+    return run_in_transaction(work)
+
+
+def gateway_key(refund: Refund) -> str:
+    """The gateway's idempotency key: derived from our refund, so a retry refunds once."""
+    return f"refund-{refund.public_id}"
+
+
+def run_card_refund(refund_id: int) -> str:
+    """The job: send a processing card refund to the gateway and record the answer."""
+    from app.payments.gateway import GatewayTimeout, GatewayUnavailable, get_gateway
+
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status != R.PROCESSING or refund.payment is None:
+        return "nothing"
+    key, charge_id = gateway_key(refund), refund.payment.gateway_charge_id
+    amount, currency = refund.amount, refund.currency
+    end_transaction()                                   # no transaction open during the network call
+    try:
+        result = get_gateway().refund(idempotency_key=key, charge_id=charge_id, amount=amount, currency=currency)
+    except (GatewayTimeout, GatewayUnavailable) as exc:
+        log.warning("card refund %s: no answer from the gateway (%s); it stays processing", refund_id, exc)
+        return "unknown"
+
+    def work() -> str:
+        current = db.session.get(Refund, refund_id)
+        lock_reservation(current.reservation_id)
+        locked = lock_refund(refund_id)
+        if locked.status != R.PROCESSING:
+            return "nothing"
+        if result.status == "succeeded":
+            locked.gateway_refund_id = result.refund_id
+            _move(locked, R.COMPLETED, actor=SYSTEM, data={"gateway_refund_id": result.refund_id})
+            count_refunded(locked)
+            on_refund_completed(locked, actor=SYSTEM)
+            return "completed"
+        locked.failure_message = f"{result.failure_code}: {result.failure_message}"
+        _move(locked, R.FAILED, actor=SYSTEM, reason=result.failure_code)
+        return "failed"
+
+    return run_in_transaction(work)
+
+
+def count_refunded(refund: Refund) -> None:
+    """The payment's refunded_amount grows by the refund (guarded: never above the payment)."""
+    from sqlalchemy import update
+
+    if refund.payment_id is None:
+        return
+    changed = db.session.execute(update(Payment).where(
+        Payment.id == refund.payment_id, Payment.refunded_amount + refund.amount <= Payment.amount
+    ).values(refunded_amount=Payment.refunded_amount + refund.amount)).rowcount
+    if changed != 1:
+        log.error("refund %s is larger than what is left of its payment", refund.public_id)
+
+
+def on_refund_completed(refund: Refund, *, actor: Actor) -> None:
+    """A refund's money went back: a canceled booking becomes refunded (no commit)."""
+    from app.booking.services import mark_refunded
+
+    mark_refunded(refund.reservation_id, actor=actor, reason=f"refund {refund.public_id}")
+
+
+def money_text(amount: int, currency: str, locale: str) -> str:
+    return format_money(amount, currency, locale)
+
+
+def local_date(value: datetime, tz: str):
+    return value.astimezone(ZoneInfo(tz)).date()

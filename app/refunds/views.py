@@ -1,0 +1,330 @@
+"""Refund pages: the list (requests waiting first), a refund with its 🛑 decision box,
+the decision with its confirm step, the account typed from a phone call, a refund
+opened from a reservation, and compensation for booking conflicts.
+
+Thin: check the role → validate the form → (confirm step) → call one service →
+flash what happens next → redirect. Views never commit and never enqueue.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.decorators import role_required
+from app.core.actor import Actor
+from app.core.errors import Forbidden, IllegalTransition, ValidationFailed
+from app.core.money import format_money
+from app.ops.checklist import reservation_action, reservation_panel
+from app.refunds import compensation, decisions, labels, queries
+from app.refunds import today  # noqa: F401  (registers the Today items and nav links)
+from app.refunds.forms import AccountForm, CompensateForm, DecisionForm, OpenRefundForm, SendAgainForm
+from app.refunds.policies import COMPENSATION_TIERS, needs_manager
+from app.refunds.services import refundable_amount
+from app.refunds.states import RefundStatus
+
+bp = Blueprint("refunds", __name__)
+
+CHOICES = ("approve", "other_amount", "refuse")
+
+
+def _may_open_refund(r) -> bool:
+    return r.status in ("paid", "canceled", "checked_in", "checked_out") and refundable_amount(r) > 0
+
+
+reservation_action("refund", "refunds.open_refund", _l("Refund"), role="staff", order=40, when=_may_open_refund)
+reservation_action("compensate", "refunds.compensate_reservation", _l("Compensate the customer"), role="staff",
+                   order=45)
+reservation_panel("refunds", "refunds/_panel.html", role="staff", order=30)
+
+
+@bp.app_context_processor
+def _refund_helpers():
+    return {"refund_status_label": labels.status_label, "policy_reason_text": labels.policy_reason,
+            "refund_case_label": lambda c: str(labels.CASE_LABELS.get(c, c)),
+            "refund_method_label": lambda m: str(labels.METHOD_LABELS.get(m, m)),
+            "refunds_of": queries.refunds_of, "compensations_for": queries.compensations_for_email,
+            "coupons_for": queries.coupons_for_email}
+
+
+def _locale() -> str:
+    return str(get_locale() or "ko")
+
+
+def _money(amount: int, currency: str) -> str:
+    return format_money(amount, currency, _locale())
+
+
+def _is_manager() -> bool:
+    return current_user.has_role("manager")
+
+
+def _actor() -> Actor:
+    return Actor.operator(current_user)
+
+
+def _error_text(field: str, exc: ValidationFailed) -> str:
+    """The service's complaint in the operator's words (the service speaks English to logs)."""
+    if field == "amount" and "left" in exc.extra:
+        return _("That is more than is still refundable: %(left)s. Nothing was changed.",
+                 left=_money(exc.extra["left"], exc.extra.get("currency", "KRW")))
+    if field == "amount":
+        return _("Enter an amount above zero; to give nothing, refuse instead.")
+    if field == "reason":
+        return _("Write the reason in a sentence: it goes against the policy.")
+    if field == "reservation":
+        return _("Nothing paid for this booking is left to refund.")
+    return _("This could not be done: %(why)s", why=exc.fields[field])
+
+
+def _field_errors(form, exc: ValidationFailed) -> None:
+    for field in (exc.fields or {}):
+        flash(_error_text(field, exc), "error")
+
+
+# --- the list and one refund ---------------------------------------------------------------------
+
+
+@bp.get("/ops/refunds/")
+@role_required("staff")
+def refunds():
+    return render_template("refunds/list.html", waiting=queries.waiting(), in_progress=queries.in_progress(),
+                           done=queries.recent_done())
+
+
+def _detail(refund, **extra):
+    facts = decisions.facts_for(refund)
+    waiting = refund.status == RefundStatus.REQUESTED
+    recommended = "refuse" if refund.policy_amount == 0 else "approve"
+    return dict(refund=refund, r=refund.reservation, facts=facts, waiting=waiting, recommended=recommended,
+                is_manager=_is_manager(), coupon=queries.coupon_of(refund), history=queries.history_of(refund),
+                refuse_needs_manager=needs_manager(refund.policy_amount, 0), locale=_locale(),
+                send_again_form=SendAgainForm(), **extra)
+
+
+@bp.get("/ops/refunds/<public_id>")
+@role_required("staff")
+def refund_detail(public_id: str):
+    return render_template("refunds/detail.html", **_detail(queries.get_refund(public_id)))
+
+
+def _allowed(choice: str, refund) -> bool:
+    """Whether the signed-in operator may make this choice (the service checks again)."""
+    if choice == "other_amount":
+        return _is_manager()
+    if choice == "refuse":
+        return _is_manager() or not needs_manager(refund.policy_amount, 0)
+    return refund.policy_amount > 0
+
+
+def _check_form(choice: str, refund, form) -> bool:
+    ok = form.validate_on_submit()
+    if choice == "other_amount" and not form.amount.data:
+        form.amount.errors = [*form.amount.errors, _("Enter the amount to refund, in won.")]
+        ok = False
+    manager_choice = choice == "other_amount" or (choice == "refuse" and needs_manager(refund.policy_amount, 0))
+    if manager_choice and not (form.reason.data or "").strip():
+        form.reason.errors = [*form.reason.errors, _("Write the reason in a sentence: it goes against the policy.")]
+        ok = False
+    return ok
+
+
+@bp.route("/ops/refunds/<public_id>/decide/<choice>", methods=["GET", "POST"])
+@role_required("staff")
+def decide(public_id: str, choice: str):
+    if choice not in CHOICES:
+        abort(404)
+    refund = queries.get_refund(public_id)
+    if not _allowed(choice, refund):
+        abort(403)
+    if refund.status != RefundStatus.REQUESTED:
+        flash(_("This refund was already decided: it is now “%(status)s”. Nothing was changed.",
+                status=labels.status_label(refund.status)), "warning")
+        return redirect(url_for(".refund_detail", public_id=public_id))
+    form = DecisionForm()
+    if request.method == "GET" or not _check_form(choice, refund, form):
+        status = 422 if request.method == "POST" else 200
+        return render_template("refunds/decide.html", form=form, choice=choice, confirming=False,
+                               **_detail(refund)), status
+    amount = form.amount.data if choice == "other_amount" else None
+    if choice == "other_amount" and amount == refund.policy_amount:
+        amount = None
+    if not form.is_confirmed:
+        return render_template("refunds/decide.html", form=form, choice=choice, confirming=True,
+                               chosen=amount if amount is not None else refund.policy_amount, **_detail(refund))
+    try:
+        if choice == "refuse":
+            done = decisions.refuse_refund(refund.id, actor=_actor(), may_override=_is_manager(),
+                                           reason=form.reason.data)
+        else:
+            done = decisions.approve_refund(refund.id, actor=_actor(), may_override=_is_manager(), amount=amount,
+                                            reason=form.reason.data)
+    except Forbidden:
+        abort(403)
+    except ValidationFailed as exc:
+        _field_errors(form, exc)
+        return render_template("refunds/decide.html", form=form, choice=choice, confirming=False,
+                               **_detail(refund)), 422
+    except IllegalTransition:
+        flash(_("Someone else decided this refund meanwhile; nothing was done twice. Check it again."), "warning")
+        return redirect(url_for(".refund_detail", public_id=public_id))
+    flash(_done_message(done), "success")
+    return redirect(url_for(".refund_detail", public_id=public_id))
+
+
+def _done_message(refund) -> str:
+    language = {"ko": _("Korean"), "ja": _("Japanese")}.get(refund.reservation.language, _("English"))
+    amount = _money(refund.amount, refund.currency)
+    if refund.status == RefundStatus.REFUSED:
+        return _("Refused. The customer gets the “refund not possible” message in %(language)s within a minute.",
+                 language=language)
+    if refund.status == RefundStatus.PROCESSING:
+        return _("Approved. %(amount)s goes back to the card within a minute; the customer gets an email in "
+                 "%(language)s.", amount=amount, language=language)
+    if refund.status == RefundStatus.AWAITING_ACCOUNT:
+        return _("Approved. The customer gets a link in %(language)s to give the account for %(amount)s; the "
+                 "refund waits here until then. If they call, you can enter the account yourself.",
+                 amount=amount, language=language)
+    return _("Approved. %(amount)s is on its way; the customer gets an email in %(language)s.",
+             amount=amount, language=language)
+
+
+@bp.route("/ops/refunds/<public_id>/account", methods=["GET", "POST"])
+@role_required("staff")
+def enter_account(public_id: str):
+    refund = queries.get_refund(public_id)
+    if refund.status not in (RefundStatus.APPROVED, RefundStatus.AWAITING_ACCOUNT):
+        flash(_("This refund does not need an account any more."), "warning")
+        return redirect(url_for(".refund_detail", public_id=public_id))
+    form = AccountForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("refunds/account.html", form=form, confirming=False, **_detail(refund)), status
+    if not form.is_confirmed:
+        return render_template("refunds/account.html", form=form, confirming=True, **_detail(refund))
+    try:
+        payout = decisions.enter_account(refund.id, form.account, actor=_actor(), reason=form.reason.data)
+    except ValidationFailed as exc:
+        _field_errors(form, exc)
+        return render_template("refunds/account.html", form=form, confirming=False, **_detail(refund)), 422
+    except IllegalTransition:
+        flash(_("Someone else changed this refund meanwhile; nothing was done. Check it again."), "warning")
+        return redirect(url_for(".refund_detail", public_id=public_id))
+    flash(_("Done. %(amount)s will be sent to %(account)s within a minute.",
+            amount=_money(payout.amount, payout.currency), account=payout.account.label(_locale())), "success")
+    return redirect(url_for(".refund_detail", public_id=public_id))
+
+
+@bp.post("/ops/refunds/<public_id>/send-again")
+@role_required("staff")
+def send_again(public_id: str):
+    refund = queries.get_refund(public_id)
+    if not SendAgainForm().validate_on_submit():
+        abort(400)
+    try:
+        decisions.send_again(refund.id, actor=_actor(), reason="sent again from the refund page")
+    except IllegalTransition:
+        flash(_("Someone else changed this refund meanwhile; nothing was done. Check it again."), "warning")
+        return redirect(url_for(".refund_detail", public_id=public_id))
+    flash(_("Sent again. The card company is asked within a minute; a refund that already went through is not "
+            "made twice."), "success")
+    return redirect(url_for(".refund_detail", public_id=public_id))
+
+
+# --- opening a refund from a reservation -----------------------------------------------------------
+
+
+@bp.route("/ops/reservations/<reservation_id>/refund", methods=["GET", "POST"])
+@role_required("staff")
+def open_refund(reservation_id: str):
+    from app.refunds.policies import compute_refund
+    from app.core import clock
+
+    r = queries.get_reservation(reservation_id)
+    form = OpenRefundForm()
+    left = refundable_amount(r)
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("refunds/open.html", form=form, r=r, left=left, confirming=False), status
+    preview = compute_refund(refundable=left, check_in=r.check_in, today=clock.local_today(r.hotel.timezone),
+                             stay_started=r.status in ("checked_in", "checked_out"),
+                             our_fault=form.our_fault.data or None)
+    if not form.is_confirmed:
+        return render_template("refunds/open.html", form=form, r=r, left=left, confirming=True, preview=preview)
+    try:
+        refund = decisions.open_refund(r.id, our_fault=form.our_fault.data or None, note=form.note.data,
+                                       actor=_actor())
+    except ValidationFailed as exc:
+        _field_errors(form, exc)
+        return render_template("refunds/open.html", form=form, r=r, left=left, confirming=False), 422
+    except decisions.AlreadyDecided as exc:
+        flash(_("A refund request of this booking is already waiting: decide that one."), "warning")
+        waiting = exc.extra.get("refund") if hasattr(exc, "extra") else None
+        if waiting:
+            return redirect(url_for(".refund_detail", public_id=waiting))
+        return redirect(url_for("ops.reservation", reservation_id=reservation_id))
+    except IllegalTransition:
+        flash(_("Someone else changed this booking meanwhile; nothing was done. Check it again."), "warning")
+        return redirect(url_for("ops.reservation", reservation_id=reservation_id))
+    flash(_("The refund request is open. Decide it below."), "success")
+    return redirect(url_for(".refund_detail", public_id=refund.public_id))
+
+
+# --- compensation for booking conflicts ------------------------------------------------------------
+
+
+@bp.get("/ops/compensation/")
+@role_required("staff")
+def compensation_list():
+    return render_template("refunds/compensation_list.html", conflicts=queries.conflicts_to_compensate())
+
+
+def _compensate_page(form, proposal, *, conflict=None, reservation=None, confirming=False, status=200):
+    return render_template("refunds/compensate.html", form=form, p=proposal, conflict=conflict, r=reservation,
+                           confirming=confirming, describe=compensation.describe, tiers=COMPENSATION_TIERS), status
+
+
+def _compensate(proposal, give, here: str, already: str, language: str, **page):
+    """The compensation flow for a conflict or a reservation: form → confirm → given once."""
+    form = CompensateForm()
+    if request.method == "GET" or proposal.existing is not None or not form.validate_on_submit():
+        return _compensate_page(form, proposal, **page, status=422 if request.method == "POST" else 200)
+    if not form.is_confirmed:
+        return _compensate_page(form, proposal, **page, confirming=True)
+    try:
+        give(actor=_actor(), reason=form.reason.data or None)
+    except IllegalTransition:
+        flash(already, "warning")
+        return redirect(here)
+    flash(_compensated_message(proposal, language), "success")
+    return redirect(here)
+
+
+@bp.route("/ops/compensation/conflict/<int:conflict_id>", methods=["GET", "POST"])
+@role_required("staff")
+def compensate_conflict(conflict_id: int):
+    conflict = queries.get_conflict(conflict_id)
+    return _compensate(compensation.propose_for_conflict(conflict),
+                       lambda **kw: compensation.compensate_conflict(conflict.id, **kw),
+                       url_for(".compensate_conflict", conflict_id=conflict_id),
+                       _("This conflict was already compensated; nothing was given twice."),
+                       conflict.language, conflict=conflict)
+
+
+@bp.route("/ops/compensation/reservation/<reservation_id>", methods=["GET", "POST"])
+@role_required("staff")
+def compensate_reservation(reservation_id: str):
+    r = queries.get_reservation(reservation_id)
+    return _compensate(compensation.propose_for_reservation(r),
+                       lambda **kw: compensation.compensate_reservation(r.id, **kw),
+                       url_for(".compensate_reservation", reservation_id=reservation_id),
+                       _("This reservation was already compensated; nothing was given twice."),
+                       r.language, reservation=r)
+
+
+def _compensated_message(proposal, language: str) -> str:
+    name = {"ko": _("Korean"), "ja": _("Japanese")}.get(language, _("English"))
+    return _("Given: %(what)s. The apology email goes out in %(language)s within a minute.",
+             what=compensation.describe(proposal.tier), language=name)

@@ -1,0 +1,110 @@
+"""Two operators at once on the catalog pages: real clients in threads, each with its own
+database connection, committing for real. One effect, whoever clicks first."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from app.booking.models import Reservation
+from app.catalog.models import Hotel, InventoryNight, Room
+from app.core import clock
+from app.core.audit import AuditEvent
+from app.core.db import end_transaction
+from app.extensions import db
+from app.refunds.models import Refund
+from tests.auth.helpers import sign_in
+from tests.conftest import CSRFClient
+from tests.factories import make_hotel, make_operator, make_paid_reservation, make_reservation, make_room_type
+
+pytestmark = pytest.mark.committing
+
+
+@pytest.fixture(scope="module")
+def twin_app(app):
+    """A second app on the same database, so each client thread has its own connection."""
+    other = create_app({"TESTING": True})
+    other.test_client_class = CSRFClient
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def at_once(twin_app, clients, posts) -> list[int]:
+    """POST posts[i] from clients[i], all released together; the status codes."""
+    end_transaction()
+    barrier = threading.Barrier(len(posts))
+    codes: list = [None] * len(posts)
+
+    def run(i: int) -> None:
+        with twin_app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                url, data = posts[i]
+                codes[i] = clients[i].post(url, data=data).status_code
+            except Exception as exc:  # noqa: BLE001 — asserted on below
+                codes[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    end_transaction()
+    return codes
+
+
+def signed_in(twin_app, role: str):
+    email = make_operator(role).email
+    end_transaction()
+    client = twin_app.test_client()
+    with twin_app.app_context():
+        assert sign_in(client, email).status_code == 302
+        db.session.remove()
+    return client
+
+
+def test_two_staff_taking_rooms_out_at_once_never_push_a_night_over_its_cap(twin_app):
+    room_type = make_room_type(make_hotel(), rooms=5)              # cap 5
+    night = clock.local_today("Asia/Seoul") + timedelta(days=6)
+    for _ in range(4):
+        make_reservation(room_type, check_in=night, nights=1)      # 4 sold: one room may go, not two
+    hotel_id, type_id = room_type.hotel_id, room_type.id
+    rooms = [r.id for r in room_type.rooms[:2]]
+    end_transaction()
+    clients = [signed_in(twin_app, "staff"), signed_in(twin_app, "staff")]
+    posts = [(f"/ops/catalog/hotels/{hotel_id}/rooms/{room_id}/status",
+              {"status": "maintenance", "confirmed": "yes"}) for room_id in rooms]
+    codes = at_once(twin_app, clients, posts)
+    assert sorted(codes) == [302, 403], codes
+    out = db.session.scalar(select(func.count()).select_from(Room).where(Room.status == "maintenance"))
+    total = db.session.scalar(select(InventoryNight.total).where(InventoryNight.room_type_id == type_id,
+                                                                 InventoryNight.night == night))
+    assert (out, total) == (1, 4)
+
+
+def test_two_managers_confirming_a_closure_at_once_cancel_and_refund_each_booking_once(twin_app):
+    room_type = make_room_type(make_hotel(), rooms=5)
+    today = clock.local_today("Asia/Seoul")
+    make_reservation(room_type, check_in=today + timedelta(days=4))
+    for days in (10, 20):
+        make_paid_reservation(room_type, check_in=today + timedelta(days=days))
+    hotel_id = room_type.hotel_id
+    end_transaction()
+    clients = [signed_in(twin_app, "manager"), signed_in(twin_app, "manager")]
+    form = {"bookings": "cancel", "reason": "Closed by the fire department", "confirmed": "yes"}
+    codes = at_once(twin_app, clients, [(f"/ops/catalog/hotels/{hotel_id}/deactivate", form)] * 2)
+    assert codes == [302, 302], codes
+    assert db.session.get(Hotel, hotel_id).status == "inactive"
+    assert set(db.session.scalars(select(Reservation.status))) == {"canceled"}
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 2
+    deactivated = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "hotel.deactivated"))
+    canceled = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "reservation.status", AuditEvent.to_state == "canceled"))
+    assert (deactivated, canceled) == (1, 3)
