@@ -60,34 +60,49 @@ class WholeNumberField(StringField):
         return str(self.data)
 
 
-class TimeText(StringField):
+class _ParsedText(StringField):
+    """Typed text read into a value by `parse`; `error` when it cannot be, `show` to type it back."""
+
+    error = ""
+
+    def parse(self, text: str):
+        raise NotImplementedError
+
+    def show(self, value) -> str:
+        return str(value)
+
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if not text:
             return
         try:
-            self.data = datetime.strptime(text, "%H:%M").time()
+            self.data = self.parse(text)
         except ValueError:
-            raise ValueError(_l("A time such as 15:00.")) from None
+            raise ValueError(self.error) from None
 
     def _value(self):
-        return self.data.strftime("%H:%M") if self.data else ""
+        return self.show(self.data) if self.data else ""
 
 
-class DateText(StringField):
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        try:
-            self.data = date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(_l("A date such as 2026-12-24.")) from None
+class TimeText(_ParsedText):
+    error = _l("A time such as 15:00.")
 
-    def _value(self):
-        return self.data.isoformat() if self.data else ""
+    def parse(self, text: str):
+        return datetime.strptime(text, "%H:%M").time()
+
+    def show(self, value) -> str:
+        return value.strftime("%H:%M")
+
+
+class DateText(_ParsedText):
+    error = _l("A date such as 2026-12-24.")
+
+    def parse(self, text: str):
+        return date.fromisoformat(text)
+
+    def show(self, value) -> str:
+        return value.isoformat()
 
 
 class NamesField(StringField):

@@ -168,6 +168,22 @@ def open_refund(reservation_id: int, *, our_fault: str | None, note: str, actor:
 # --- approving ------------------------------------------------------------------------------------
 
 
+def _lock(refund_id: int) -> tuple[Reservation, Refund]:
+    """The refund's booking, then the refund, locked in that order (as everywhere)."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound()
+    return lock_reservation(refund.reservation_id), lock_refund(refund_id)
+
+
+def _lock_waiting(refund_id: int) -> tuple[Reservation, Refund]:
+    """Locked as `_lock`, and still waiting for a decision."""
+    reservation, refund = _lock(refund_id)
+    if refund.status != R.REQUESTED:
+        raise AlreadyDecided(fields={"refund": f"This refund is already {refund.status}."})
+    return reservation, refund
+
+
 def approve_refund(refund_id: int, *, actor: Actor, may_override: bool, amount: int | None = None,
                    reason: str | None = None, account=None) -> Refund:
     """Approve a waiting refund (commits): the policy's amount, or — a manager, with a
@@ -176,13 +192,7 @@ def approve_refund(refund_id: int, *, actor: Actor, may_override: bool, amount: 
     reason = (reason or "").strip() or None
 
     def work() -> Refund:
-        refund = db.session.get(Refund, refund_id)
-        if refund is None:
-            raise NotFound()
-        reservation = lock_reservation(refund.reservation_id)
-        refund = lock_refund(refund_id)
-        if refund.status != R.REQUESTED:
-            raise AlreadyDecided(fields={"refund": f"This refund is already {refund.status}."})
+        reservation, refund = _lock_waiting(refund_id)
         chosen = refund.policy_amount if amount is None else amount
         if needs_manager(refund.policy_amount, chosen):
             if not may_override:
@@ -273,13 +283,7 @@ def refuse_refund(refund_id: int, *, actor: Actor, may_override: bool, reason: s
     reason = (reason or "").strip() or None
 
     def work() -> Refund:
-        refund = db.session.get(Refund, refund_id)
-        if refund is None:
-            raise NotFound()
-        reservation = lock_reservation(refund.reservation_id)
-        refund = lock_refund(refund_id)
-        if refund.status != R.REQUESTED:
-            raise AlreadyDecided(fields={"refund": f"This refund is already {refund.status}."})
+        reservation, refund = _lock_waiting(refund_id)
         if needs_manager(refund.policy_amount, 0):
             if not may_override:
                 raise Forbidden(fields={"refund": "Refusing against the policy needs a manager."})
@@ -305,11 +309,7 @@ def enter_account(refund_id: int, account, *, actor: Actor, reason: str | None =
     from app.remittance.services import create_refund_payout
 
     def work():
-        refund = db.session.get(Refund, refund_id)
-        if refund is None:
-            raise NotFound()
-        lock_reservation(refund.reservation_id)
-        refund = lock_refund(refund_id)
+        _reservation, refund = _lock(refund_id)
         if refund.status not in (R.APPROVED, R.AWAITING_ACCOUNT):
             raise AlreadyDecided(fields={"refund": f"This refund is {refund.status}: no account is needed."})
         payout = create_refund_payout(refund, account, actor=actor)
@@ -325,11 +325,7 @@ def send_again(refund_id: int, *, actor: Actor, reason: str | None = None) -> Re
     """A card refund stuck or failed: ask the gateway again (commits). The gateway key is
     the same, so a refund that went through is never made twice."""
     def work() -> Refund:
-        refund = db.session.get(Refund, refund_id)
-        if refund is None:
-            raise NotFound()
-        lock_reservation(refund.reservation_id)
-        refund = lock_refund(refund_id)
+        _reservation, refund = _lock(refund_id)
         if refund.status == R.FAILED:
             _move(refund, R.APPROVED, actor=actor, reason=reason)
             refund.failure_message = None

@@ -31,14 +31,6 @@ class AccountForm(AccountFieldsMixin, ConfirmMixin, FlaskForm):
     reason = TextAreaField(_l("How the customer gave it (kept in the history)"),
                            validators=[DataRequired(_l("Write how you got the account.")), Length(max=1000)])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._init_banks()
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self._validate_account() and ok
-
 
 class CompensateForm(ConfirmMixin, FlaskForm):
     reason = TextAreaField(_l("Note (kept in the history)"), validators=[Length(max=1000)])

@@ -25,7 +25,8 @@ class ConfirmMixin:
 
 
 class AccountFieldsMixin:
-    """Bank, account number, holder; validated by policies.parse_account."""
+    """Bank, account number, holder; validated by policies.parse_account.
+    Put it first among a form's bases: its __init__ and validate wrap the form's."""
 
     bank_code = SelectField(_l("Bank"), choices=[], validate_choice=False)
     account_number = StringField(_l("Account number"), validators=[Length(max=40)],
@@ -34,8 +35,13 @@ class AccountFieldsMixin:
                                  description=_l("The name the bank has for this account."))
     account: BankAccount | None = None
 
-    def _init_banks(self) -> None:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.bank_code.choices = bank_choices()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return self._validate_account() and ok
 
     def _validate_account(self) -> bool:
         account, errors = parse_account(self.bank_code.data, self.account_number.data, self.account_holder.data)
@@ -51,13 +57,7 @@ class ReasonForm(ConfirmMixin, FlaskForm):
 
 
 class AccountChangeForm(AccountFieldsMixin, ReasonForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._init_banks()
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self._validate_account() and ok
+    pass
 
 
 class ReturnForm(ReasonForm):
@@ -74,13 +74,7 @@ class TopUpForm(ConfirmMixin, FlaskForm):
 
 
 class CustomerAccountForm(AccountFieldsMixin, ConfirmMixin, FlaskForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._init_banks()
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self._validate_account() and ok
+    pass
 
 
 FORMS = {"retry": ReasonForm, "give_up": ReasonForm, "edit_account": AccountChangeForm, "mark_returned": ReturnForm}
