@@ -72,3 +72,17 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, role: str) -> None:
+    """A new operator of `role` (Korean) signs in through the login page."""
+    from app.core.db import end_transaction
+    from tests.factories import DEFAULT_PASSWORD, make_operator
+
+    email = make_operator(role=role, language="ko").email
+    end_transaction()                                      # SQLite: no write lock held while the server works
+    page.goto(page.base_url + "/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/ops/**")

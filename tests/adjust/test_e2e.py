@@ -10,21 +10,10 @@ from app.core import clock as app_clock
 from app.core.db import end_transaction
 from app.extensions import db
 from tests.adjust.conftest import add_feature, rooms_of
-from tests.factories import DEFAULT_PASSWORD, future, make_operator, make_paid_reservation, make_reservation, \
-    make_room_type
-from tests.fixtures_browser import screenshot
+from tests.factories import future, make_paid_reservation, make_reservation, make_room_type
+from tests.fixtures_browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.committing]
-
-
-def sign_in(page, role: str):
-    email = make_operator(role=role, language="ko").email
-    end_transaction()
-    page.goto(page.base_url + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/ops/**")
 
 
 def fresh(public_id: str) -> Reservation:

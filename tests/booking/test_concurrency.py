@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app import create_app
 from app.booking.models import Reservation
 from app.booking.services import cancel_reservation, create_reservation
 from app.catalog.models import InventoryNight
 from app.core.errors import DomainError, SoldOut
 from app.extensions import db
+from tests.concurrency import at_once, second_app
 from tests.factories import booking_request, future, make_room_type
 
 pytestmark = pytest.mark.committing
@@ -32,45 +32,25 @@ THREADS = 100
 @pytest.fixture(scope="module")
 def storm_app(app):
     """A second app on the same database whose pool gives every thread its own connection."""
-    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    options.update(pool_size=THREADS, max_overflow=0, pool_timeout=120)
-    storm = create_app({"TESTING": True, "SQLALCHEMY_ENGINE_OPTIONS": options})
-    yield storm
-    with storm.app_context():
-        db.engine.dispose()
+    with second_app(app, pool_size=THREADS, max_overflow=0, pool_timeout=120) as storm:
+        yield storm
 
 
 def storm(storm_app, count: int, action) -> list:
     """Run action(i) in `count` threads released at once; returns results or exceptions."""
-    db.session.remove()  # end this thread's transaction (on SQLite it would hold the write lock)
-    db.engine.dispose()  # the test app's idle connections make room for the storm's
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        with storm_app.app_context():
+    def patient(i: int):
+        for attempt in range(100):
             try:
-                barrier.wait(timeout=60)
-                for attempt in range(100):
-                    try:
-                        results[i] = action(i)
-                        break
-                    except OperationalError as exc:  # the server's connection limit, not our logic
-                        db.session.rollback()
-                        if "too many clients" not in str(exc) or attempt == 99:
-                            raise
-                        threading.Event().wait(0.05)
-            except Exception as exc:  # noqa: BLE001 — collected and asserted on by the test
-                results[i] = exc
-            finally:
-                db.session.remove()
+                return action(i)
+            except OperationalError as exc:  # the server's connection limit, not our logic
+                db.session.rollback()
+                if "too many clients" not in str(exc) or attempt == 99:
+                    raise
+                threading.Event().wait(0.05)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "a storm thread hung"
+    db.session.remove()
+    db.engine.dispose()  # the test app's idle connections make room for the storm's
+    results = at_once(storm_app, count, patient, wait=60, join=300)
     with storm_app.app_context():
         db.engine.dispose()  # give the connections back before the test checks the result
     return results

@@ -2,13 +2,11 @@
 database connection, committing for real. One effect, whoever clicks first."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.booking.models import Reservation
 from app.catalog.models import Hotel, InventoryNight, Room
 from app.core import clock
@@ -17,6 +15,7 @@ from app.core.db import end_transaction
 from app.extensions import db
 from app.refunds.models import Refund
 from tests.auth.helpers import sign_in
+from tests.concurrency import at_once, second_app
 from tests.conftest import CSRFClient
 from tests.factories import make_hotel, make_operator, make_paid_reservation, make_reservation, make_room_type
 
@@ -26,35 +25,15 @@ pytestmark = pytest.mark.committing
 @pytest.fixture(scope="module")
 def twin_app(app):
     """A second app on the same database, so each client thread has its own connection."""
-    other = create_app({"TESTING": True})
-    other.test_client_class = CSRFClient
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    with second_app(app, test_client_class=CSRFClient) as other:
+        yield other
 
 
-def at_once(twin_app, clients, posts) -> list[int]:
+def posted_together(twin_app, clients, posts) -> list[int]:
     """POST posts[i] from clients[i], all released together; the status codes."""
     end_transaction()
-    barrier = threading.Barrier(len(posts))
-    codes: list = [None] * len(posts)
-
-    def run(i: int) -> None:
-        with twin_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                url, data = posts[i]
-                codes[i] = clients[i].post(url, data=data).status_code
-            except Exception as exc:  # noqa: BLE001 — asserted on below
-                codes[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    codes = at_once(twin_app, len(posts), lambda i: clients[i].post(posts[i][0], data=posts[i][1]).status_code,
+                    join=60)
     end_transaction()
     return codes
 
@@ -80,7 +59,7 @@ def test_two_staff_taking_rooms_out_at_once_never_push_a_night_over_its_cap(twin
     clients = [signed_in(twin_app, "staff"), signed_in(twin_app, "staff")]
     posts = [(f"/ops/catalog/hotels/{hotel_id}/rooms/{room_id}/status",
               {"status": "maintenance", "confirmed": "yes"}) for room_id in rooms]
-    codes = at_once(twin_app, clients, posts)
+    codes = posted_together(twin_app, clients, posts)
     assert sorted(codes) == [302, 403], codes
     out = db.session.scalar(select(func.count()).select_from(Room).where(Room.status == "maintenance"))
     total = db.session.scalar(select(InventoryNight.total).where(InventoryNight.room_type_id == type_id,
@@ -98,7 +77,7 @@ def test_two_managers_confirming_a_closure_at_once_cancel_and_refund_each_bookin
     end_transaction()
     clients = [signed_in(twin_app, "manager"), signed_in(twin_app, "manager")]
     form = {"bookings": "cancel", "reason": "Closed by the fire department", "confirmed": "yes"}
-    codes = at_once(twin_app, clients, [(f"/ops/catalog/hotels/{hotel_id}/deactivate", form)] * 2)
+    codes = posted_together(twin_app, clients, [(f"/ops/catalog/hotels/{hotel_id}/deactivate", form)] * 2)
     assert codes == [302, 302], codes
     assert db.session.get(Hotel, hotel_id).status == "inactive"
     assert set(db.session.scalars(select(Reservation.status))) == {"canceled"}

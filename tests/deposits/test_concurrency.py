@@ -1,10 +1,7 @@
 """Two operators confirming the same deposit at once: paid once, one payment, one message."""
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.booking.models import Reservation
 from app.core.actor import Actor
 from app.deposits import services
@@ -12,6 +9,7 @@ from app.deposits.models import StatementLine
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.payments.models import Payment
+from tests.concurrency import at_once, second_app
 from tests.deposits.conftest import ACCOUNT, MAPPING, TEST_ACTOR, korean_csv, today, transfer_booking
 
 pytestmark = pytest.mark.committing
@@ -19,36 +17,8 @@ pytestmark = pytest.mark.committing
 
 @pytest.fixture(scope="module")
 def race_app(app):
-    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    options.update(pool_size=8, max_overflow=0, pool_timeout=60)
-    other = create_app({"TESTING": True, "SQLALCHEMY_ENGINE_OPTIONS": options})
-    yield other
-    with other.app_context():
-        db.engine.dispose()
-
-
-def race(race_app, count, action):
-    db.session.remove()
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        with race_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = action(i)
-            except Exception as exc:  # noqa: BLE001 — asserted on below
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
+    with second_app(app, pool_size=8, max_overflow=0, pool_timeout=60) as other:
+        yield other
 
 
 def _setup(memo_of):
@@ -61,9 +31,7 @@ def _setup(memo_of):
 
 
 def _counts(reservation_id):
-    status = db.session.execute(select(Reservation.status)
-                                .where(Reservation.id
-                                       == reservation_id)).scalar_one()
+    status = db.session.scalar(select(Reservation.status).where(Reservation.id == reservation_id))
     payments = db.session.scalar(select(func.count()).select_from(Payment).where(
         Payment.reservation_id == reservation_id, Payment.status == "completed"))
     confirmations = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
@@ -74,16 +42,14 @@ def _counts(reservation_id):
 
 def test_two_operators_confirming_the_same_line_at_once_pay_once(race_app):
     reservation_id, (line_id, _twin) = _setup(lambda r: "박철수")  # no code: a person confirms
-    code = db.session.execute(select(Reservation.code)
-                              .where(Reservation.id
-                                     == reservation_id)).scalar_one()
+    code = db.session.scalar(select(Reservation.code).where(Reservation.id == reservation_id))
     db.session.remove()
 
     def confirm(i):
         return services.decide(line_id, "confirm", actor=Actor("operator", None, f"op{i}@x"), code=code,
                                reason=f"operator {i}: 남편이 입금")
 
-    results = race(race_app, 4, confirm)
+    results = at_once(race_app, 4, confirm)
     decided = [r for r in results if isinstance(r, services.Decision)]
     refused = [r for r in results if isinstance(r, services.AlreadyDecided)]
     assert len(decided) == 1 and len(refused) == 3, results
@@ -93,11 +59,9 @@ def test_two_operators_confirming_the_same_line_at_once_pay_once(race_app):
 def test_the_same_deposit_seen_twice_pays_the_booking_once(race_app):
     # Two identical deposits for one booking: the first confirms it, the second finds it paid.
     reservation_id, (first, second) = _setup(lambda r: "박철수")
-    code = db.session.execute(select(Reservation.code)
-                              .where(Reservation.id
-                                     == reservation_id)).scalar_one()
+    code = db.session.scalar(select(Reservation.code).where(Reservation.id == reservation_id))
     db.session.remove()
-    results = race(race_app, 2, lambda i: services.decide((first, second)[i], "confirm", actor=TEST_ACTOR,
+    results = at_once(race_app, 2, lambda i: services.decide((first, second)[i], "confirm", actor=TEST_ACTOR,
                                                           code=code, reason="확인"))
     assert sum(isinstance(r, services.Decision) for r in results) == 1, results
     assert _counts(reservation_id) == ("paid", 1, 1)

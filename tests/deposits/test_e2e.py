@@ -8,20 +8,10 @@ from app.core.db import end_transaction
 from app.deposits.models import StatementLine
 from app.extensions import db
 from tests.deposits.conftest import fresh, korean_csv, payments_of, today, transfer_booking
-from tests.factories import DEFAULT_PASSWORD, make_operator, make_room_type
-from tests.fixtures_browser import screenshot
+from tests.factories import make_room_type
+from tests.fixtures_browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.committing]
-
-
-def sign_in(page, role: str):
-    email = make_operator(role=role, language="ko").email
-    end_transaction()
-    page.goto(page.base_url + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/ops/**")
 
 
 def today_count(page) -> str:

@@ -3,12 +3,9 @@ released together, committing (on PostgreSQL the reservation row lock decides; o
 SQLite BEGIN IMMEDIATE). One refund, never more than was paid."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.core.actor import Actor
 from app.core.errors import DomainError
 from app.extensions import db
@@ -17,6 +14,7 @@ from app.refunds import decisions
 from app.refunds.models import Refund
 from app.refunds.services import request_refund
 from app.refunds.states import COMMITTED, RefundStatus
+from tests.concurrency import at_once, second_app
 from tests.factories import make_operator
 from tests.refunds.conftest import cancelled_request, paid_booking
 
@@ -25,37 +23,13 @@ pytestmark = pytest.mark.committing
 
 @pytest.fixture(scope="module")
 def race_app(app):
-    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    options.update(pool_size=4, max_overflow=0, pool_timeout=60)
-    racing = create_app({"TESTING": True, "SQLALCHEMY_ENGINE_OPTIONS": options})
-    yield racing
-    with racing.app_context():
-        db.engine.dispose()
+    with second_app(app, pool_size=4, max_overflow=0, pool_timeout=60) as other:
+        yield other
 
 
 def race(race_app, *actions) -> list:
-    """Run each action in its own thread, released at once; results or exceptions."""
-    db.session.remove()
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(i: int) -> None:
-        with race_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = actions[i]()
-            except Exception as exc:  # noqa: BLE001 — asserted on by the test
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
+    """Each action in its own thread, released at once; results or exceptions."""
+    return at_once(race_app, len(actions), lambda i: actions[i]())
 
 
 def operators(role: str = "staff", n: int = 2) -> list[Actor]:

@@ -11,21 +11,10 @@ from app.core.db import end_transaction
 from app.extensions import db
 from app.refunds.models import Compensation, Coupon, Refund
 from app.refunds.states import RefundStatus
-from tests.factories import DEFAULT_PASSWORD, make_operator
-from tests.fixtures_browser import screenshot
+from tests.fixtures_browser import screenshot, sign_in
 from tests.refunds.conftest import cancelled_request, fresh, outbox, paid_booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.committing]
-
-
-def sign_in(page, role: str):
-    email = make_operator(role=role, language="ko").email
-    end_transaction()                                      # SQLite: no write lock held while the server works
-    page.goto(page.base_url + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/ops/**")
 
 
 def decide(page, choice: str, reason: str | None = None):

@@ -7,21 +7,10 @@ from app.core.db import end_transaction
 from app.extensions import db
 from app.remittance import services, tokens
 from app.remittance.states import PayoutStatus
-from tests.factories import DEFAULT_PASSWORD, make_operator
-from tests.fixtures_browser import screenshot
+from tests.fixtures_browser import screenshot, sign_in
 from tests.remittance.conftest import TAILS, account, fresh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.committing]
-
-
-def sign_in(page, role: str):
-    email = make_operator(role=role, language="ko").email
-    end_transaction()                                      # SQLite: no write lock held while the server works
-    page.goto(page.base_url + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/ops/**")
 
 
 def test_an_operator_corrects_a_refused_account_and_a_manager_tops_up(page, approved_refund, settlement, top_up,
