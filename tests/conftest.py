@@ -187,8 +187,15 @@ def empty_tables() -> None:
             conn.execute(text("TRUNCATE " + ", ".join(_all_tables()) + " RESTART IDENTITY CASCADE"))
             conn.execute(text("SET session_replication_role = DEFAULT"))
         else:
+            # the append-only triggers (migration 0008) step aside for the cleanup, then come back
+            guards = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                       "AND tbl_name = 'audit_events'")).all()
+            for name, _sql in guards:
+                conn.execute(text(f"DROP TRIGGER {name}"))
             for table in _all_tables():
                 conn.execute(text(f"DELETE FROM {table}"))
+            for _name, sql in guards:
+                conn.execute(text(sql))
 
 
 @pytest.fixture(autouse=True)

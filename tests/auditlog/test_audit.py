@@ -85,11 +85,8 @@ def test_audit_rows_cannot_be_edited_or_deleted_through_the_orm():
     assert db.session.get(AuditEvent, row.id).reason == "first"
 
 
-def test_audit_rows_cannot_be_edited_or_deleted_by_sql_on_postgresql():
-    """On PostgreSQL a trigger refuses even plain SQL (on SQLite the ORM guard above is the protection)."""
-    if db.engine.dialect.name != "postgresql":
-        test_audit_rows_cannot_be_edited_or_deleted_through_the_orm()
-        return
+def test_audit_rows_cannot_be_edited_or_deleted_by_plain_sql():
+    """A trigger refuses even plain SQL, on PostgreSQL and on SQLite."""
     row = audit.record("test.event", entity_type="test", entity_id="y", actor=Actor.system("test"), reason="first")
     db.session.commit()
     with pytest.raises(DBAPIError):
