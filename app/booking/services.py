@@ -199,6 +199,17 @@ def _load_bookable(req: BookingRequest) -> tuple[Hotel, RoomType]:
     return hotel, room_type
 
 
+def _hold_hotel_open(hotel_id: int) -> None:
+    """Inside the booking's transaction: the hotel is still taking bookings, and stays so
+    until this transaction ends. On PostgreSQL a FOR SHARE lock on the hotel row makes a
+    deactivation (FOR UPDATE) wait for bookings in flight, so its cancel-all step sees
+    them; a booking that waited behind a deactivation reads the new status and stops.
+    On SQLite BEGIN IMMEDIATE already orders the two."""
+    status = db.session.scalar(select(Hotel.status).where(Hotel.id == hotel_id).with_for_update(read=True))
+    if status != HotelStatus.ACTIVE:
+        raise ValidationFailed(fields={"hotelID": "This hotel or room type is not taking bookings."})
+
+
 def _validate_for_hotel(req: BookingRequest, hotel: Hotel, room_type: RoomType) -> None:
     cfg = current_app.config
     local_now = clock.to_local(clock.now(), hotel.timezone)
@@ -264,6 +275,7 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
             request_id=current_request_id(), created_at=now, updated_at=now,
         )
         body = reservation_receipt(reservation)
+        _hold_hotel_open(hotel.id)
         try:
             idempotency.claim(IDEMPOTENCY_SCOPE, key, fp, cfg["IDEMPOTENCY_TTL_HOURS"], response_status=201,
                               response_body=body, resource_id=reservation.public_id)

@@ -2,6 +2,7 @@
 database connection, committing for real. One effect, whoever clicks first."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -87,3 +88,43 @@ def test_two_managers_confirming_a_closure_at_once_cancel_and_refund_each_bookin
     canceled = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "reservation.status", AuditEvent.to_state == "canceled"))
     assert (deactivated, canceled) == (1, 3)
+
+
+def test_bookings_in_flight_when_a_hotel_closes_are_canceled_with_the_rest(twin_app, monkeypatch):
+    """Customers are booking at the moment a manager closes the hotel with "cancel and refund":
+    the bookings already inside their transaction finish first and are then canceled by the
+    closure; none is left behind as a live booking of a closed hotel."""
+    from app.booking import services as booking
+    from app.booking.services import create_reservation
+    from app.catalog import management
+    from app.core.actor import Actor
+    from app.core.errors import ValidationFailed
+    from tests.factories import booking_request, future
+
+    room_type = make_room_type(make_hotel(), rooms=10)
+    hotel_id, type_id = room_type.hotel_id, room_type.id
+    requests = [booking_request(room_type, check_in=future(5 + i)) for i in range(4)]
+    end_transaction()
+    take = booking._lock_and_take_rooms
+
+    def slow_take(*args, **kwargs):
+        time.sleep(0.5)                    # inside the booking's transaction, past every check
+        return take(*args, **kwargs)
+
+    monkeypatch.setattr(booking, "_lock_and_take_rooms", slow_take)
+
+    def act(i: int):
+        if i == 0:
+            time.sleep(0.2)                # the bookings are in flight now
+            return management.close_hotel(hotel_id, "Closed by the fire department",
+                                          actor=Actor.system("test"), cancel_affected=True)
+        return create_reservation(requests[i - 1], idempotency_key=f"in-flight-{i}")
+
+    closure, *bookings = at_once(twin_app, 1 + len(requests), act)
+    assert not isinstance(closure, Exception), closure
+    assert all(not isinstance(b, Exception) or isinstance(b, ValidationFailed) for b in bookings), bookings
+    made = [b.body["reservationID"] for b in bookings if not isinstance(b, Exception)]
+    assert sorted(closure.canceled) == sorted(made)
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Reservation.status).where(Reservation.hotel_id == hotel_id))) <= {"canceled"}
+    assert not db.session.scalar(select(func.sum(InventoryNight.reserved)).where(InventoryNight.room_type_id == type_id))
