@@ -4,10 +4,10 @@
 `app.booking.services.create_reservation` sends for one new booking, in the
 same order, taking the same locks and writing the same rows: the idempotency
 lookup, the hotel + room type and rates reads, the booking-code check, the
-key row (with its response), the nights locked in date order feeding the
-guarded UPDATE (one CTE), the reservation, its audit event, the outbox row
-(dedupe check + savepoint), COMMIT. A deadlock or
-serialization failure is retried once, as `run_in_transaction` does.
+hotel row held open (FOR SHARE), the key row (with its response), the nights
+locked in date order feeding the guarded UPDATE (one CTE), the reservation,
+its audit event, the outbox row (INSERT … ON CONFLICT DO NOTHING), COMMIT.
+A deadlock or serialization failure is retried once, as `run_in_transaction` does.
 `bench/booking.py` checks that the app sends as many statements as this.
 
 `run()` drives it closed-loop from `concurrency` threads, each with its own
@@ -43,6 +43,7 @@ STATEMENTS = (
                           "FROM hotels h JOIN room_types r ON r.hotel_id = h.id WHERE h.id = %(hotel)s AND r.id = %(rt)s"),
     ("rates", "SELECT night, price FROM rates WHERE room_type_id = %(rt)s AND night >= %(a)s AND night < %(b)s"),
     ("code free?", "SELECT id FROM reservations WHERE code = %(code)s"),
+    ("hotel open", "SELECT hotels.status FROM hotels WHERE hotels.id = %(hotel)s FOR SHARE"),
     ("claim key", "INSERT INTO idempotency_keys (scope, key, fingerprint, response_status, response_body, resource_id, "
                   "created_at, expires_at) VALUES (%(scope)s, %(key)s, %(fp)s, 201, %(body)s, %(pid)s, %(now)s, "
                   "%(expires)s) RETURNING id"),
@@ -63,14 +64,11 @@ STATEMENTS = (
                     "entity_id, reservation_id, from_state, to_state, reason, data, request_id) VALUES (%(now)s, "
                     "'guest', NULL, 'raw@example.com', 'reservation.created', 'reservation', %(pid)s, %(res)s, NULL, "
                     "'pending', NULL, %(audit)s, %(rid)s) RETURNING id"),
-    ("outbox dedupe", "SELECT id FROM outbox_messages WHERE dedupe_key = %(dedupe)s"),
-    ("savepoint", "SAVEPOINT sa_savepoint_1"),
     ("outbox row", "INSERT INTO outbox_messages (event, channel, recipient, language, reservation_id, dedupe_key, "
                    "context, status, attempts, next_attempt_at, last_error, sent_at, subject, body, request_id, "
                    "created_at, updated_at) VALUES ('booking_received', 'email', 'raw@example.com', 'ko', %(res)s, "
                    "%(dedupe)s, '{}'::jsonb, 'pending', 0, %(now)s, NULL, NULL, NULL, NULL, %(rid)s, %(now)s, "
-                   "%(now)s) RETURNING id"),
-    ("release", "RELEASE SAVEPOINT sa_savepoint_1"),
+                   "%(now)s) ON CONFLICT (dedupe_key) DO NOTHING RETURNING outbox_messages.id"),
 )
 SQL = dict(STATEMENTS)
 
@@ -101,6 +99,7 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
                        "roomTypeID": str(room_type_id), "checkInDate": a.isoformat(), "checkOutDate": b.isoformat(),
                        "numberOfRooms": 1, "totalPrice": {"amount": p["total"], "currency": "KRW"},
                        "holdExpiresAt": p["hold"].isoformat()})
+    ex(SQL["hotel open"], p)
     ex(SQL["claim key"], p)
     ex(SQL["lock & take rooms"], p)
     if cur.rowcount != nights:
@@ -111,10 +110,7 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
     p["audit"] = Jsonb({"code": p["code"], "nights": nights, "rooms": 1, "total": p["total"], "channel": "bench-raw"})
     ex(SQL["audit event"], p)
     p["dedupe"] = f"booking_received:email:{p['pid']}"
-    ex(SQL["outbox dedupe"], p)
-    ex(SQL["savepoint"])
     ex(SQL["outbox row"], p)
-    ex(SQL["release"])
     conn.commit()
 
 
