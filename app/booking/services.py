@@ -178,6 +178,7 @@ class _DuplicateKey(Exception):
     pass
 
 
+NOT_TAKING_BOOKINGS = "This hotel or room type is not taking bookings."
 _MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one exists nowhere (and PostgreSQL would refuse it)
 
 
@@ -195,7 +196,7 @@ def _load_bookable(req: BookingRequest) -> tuple[Hotel, RoomType]:
         raise NotFound(fields={"roomTypeID": "No room type with this id in this hotel."})
     hotel, room_type = row
     if hotel.status != HotelStatus.ACTIVE or not room_type.active:
-        raise ValidationFailed(fields={"hotelID": "This hotel or room type is not taking bookings."})
+        raise ValidationFailed(fields={"hotelID": NOT_TAKING_BOOKINGS})
     return hotel, room_type
 
 
@@ -207,7 +208,7 @@ def _hold_hotel_open(hotel_id: int) -> None:
     On SQLite BEGIN IMMEDIATE already orders the two."""
     status = db.session.scalar(select(Hotel.status).where(Hotel.id == hotel_id).with_for_update(read=True))
     if status != HotelStatus.ACTIVE:
-        raise ValidationFailed(fields={"hotelID": "This hotel or room type is not taking bookings."})
+        raise ValidationFailed(fields={"hotelID": NOT_TAKING_BOOKINGS})
 
 
 def _validate_for_hotel(req: BookingRequest, hotel: Hotel, room_type: RoomType) -> None:

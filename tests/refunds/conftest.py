@@ -2,6 +2,7 @@
 waiting for a decision; booking conflicts of one customer."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -26,23 +27,19 @@ def fresh(obj):
 
 
 def paid_booking(*, method: str = "card", days: int = 10, language: str = "ko", **kwargs) -> Reservation:
-    if days == 0:   # same-day bookings close at 15:00: book this one in the morning
-        with same_day_morning():
-            return _paid_booking(method=method, days=days, language=language, **kwargs)
-    return _paid_booking(method=method, days=days, language=language, **kwargs)
+    # same-day bookings close at 15:00 hotel time: a stay for today is booked in the morning
+    with same_day_morning() if days == 0 else nullcontext():
+        if method == "card":
+            reservation = make_paid_reservation(check_in=future(days), language=language, **kwargs)
+        else:
+            reservation = make_reservation(method="bank_transfer", check_in=future(days), language=language,
+                                           **kwargs)
+            record_completed_payment(reservation, method="bank_transfer", amount=reservation.total_amount,
+                                     actor=TEST_ACTOR, payer_name="KIM MINJI", reference=reservation.code)
+            from app.booking.services import mark_paid
 
-
-def _paid_booking(*, method: str, days: int, language: str, **kwargs) -> Reservation:
-    if method == "card":
-        reservation = make_paid_reservation(check_in=future(days), language=language, **kwargs)
-    else:
-        reservation = make_reservation(method="bank_transfer", check_in=future(days), language=language, **kwargs)
-        record_completed_payment(reservation, method="bank_transfer", amount=reservation.total_amount,
-                                 actor=TEST_ACTOR, payer_name="KIM MINJI", reference=reservation.code)
-        from app.booking.services import mark_paid
-
-        mark_paid(reservation.id, actor=TEST_ACTOR, notify=False)
-    db.session.commit()
+            mark_paid(reservation.id, actor=TEST_ACTOR, notify=False)
+        db.session.commit()
     return db.session.get(Reservation, reservation.id)
 
 
