@@ -42,6 +42,8 @@ test: install-test
 bench: install-test
 	$(PY) bench/booking.py
 	$(PY) bench/workers.py
+	$(PY) bench/statements.py
+	$(PY) bench/reconcile.py
 
 ## Extract and update the translation catalogs of every domain, then compile them.
 messages: install

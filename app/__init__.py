@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "app.refunds.views",
     "app.auditlog.views",
     "app.catalog.views",
+    "app.reconcile.views",
 )
 
 

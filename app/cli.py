@@ -1,4 +1,4 @@
-"""`flask` commands: seed-demo, users, tokens, inventory, dev."""
+"""`flask` commands: seed-demo, users, tokens, inventory, statements, dev."""
 from __future__ import annotations
 
 import click
@@ -96,6 +96,74 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{extend_inventory_horizon()} room types up to date.")
 
     app.cli.add_command(inventory)
+
+    @app.cli.command("reconcile")
+    @click.option("--date", "day", required=True, help="The business date (Korean), YYYY-MM-DD.")
+    @click.option("--gateway-file", type=click.Path(exists=True, dir_okay=False), default=None,
+                  help="The gateway's settlement file of that day (else it is fetched from the gateway).")
+    @click.option("--source", "sources", multiple=True, type=click.Choice(["gateway", "payouts", "settlement"]),
+                  help="Only these reconciliations (all three when left out).")
+    @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+    def reconcile_command(day: str, gateway_file: str | None, sources: tuple[str, ...], as_json: bool) -> None:
+        """Reconcile a business date against the gateway's file and the bank statements (safe to run again)."""
+        from app.reconcile.cli import run_reconcile_command
+
+        code = run_reconcile_command(day, gateway_file, sources, as_json)
+        if code:
+            raise SystemExit(code)
+
+    statements = AppGroup("statements", help="Bank statements.")
+
+    @statements.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--account", default=None, help="Our account the statement is of (default: DEPOSIT_ACCOUNT_NUMBER).")
+    @click.option("--format", "source_format", type=click.Choice(["csv", "xlsx", "xls", "mt940", "camt053"]),
+                  default=None, help="The file's format; detected from its content when left out.")
+    @click.option("--bank", default="", help="CSV/Excel: the bank whose remembered column mapping to use.")
+    @click.option("--json", "as_json", is_flag=True, help="Print every line and the counts as JSON.")
+    def statements_import(file: str, account: str | None, source_format: str | None, bank: str,
+                          as_json: bool) -> None:
+        """Import a bank statement file, as the back office's upload does (safe to run again).
+
+        Prints every line with what it did and the counts; exit code 1 (with a JSON error under
+        --json) when the file cannot be imported, and then nothing was imported.
+        """
+        import json
+        from pathlib import Path
+
+        from app.api.ops_statements import StatementRefused, import_file
+        from app.core.actor import Actor
+        from app.deposits.services import MAX_FILE_BYTES
+
+        path = Path(file)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # one byte more is enough to refuse a file too large
+        try:
+            body, _stored = import_file(raw, file_name=path.name, account=account, source_format=source_format,
+                                        bank=bank, actor=Actor.system("statements-cli"))
+        except StatementRefused as exc:
+            error = {"error": {"code": exc.code, "message": str(exc.message),
+                               "fields": {k: str(v) for k, v in exc.fields.items()}}, **exc.extra}
+            if as_json:
+                click.echo(json.dumps(error, ensure_ascii=False, default=str))
+            else:
+                rows = [f"  row {p['row']}: {p['problem']}" for p in exc.extra.get("problems", [])]
+                rows += [f"  row {b['row']}: expected {b['expected']}, found {b['found']}"
+                         for b in exc.extra.get("breaks", [])]
+                click.echo("\n".join([f"Nothing was imported: {exc.message}", *rows]), err=True)
+            raise SystemExit(1)
+        if as_json:
+            click.echo(json.dumps(body, ensure_ascii=False))
+            return
+        state = "already imported, nothing changed" if body["alreadyImported"] else "imported"
+        click.echo(f"{path.name} ({body['format']}, account {body['account']}): {len(body['lines'])} lines, {state}.")
+        click.echo("  " + ", ".join(f"{name}: {n}" for name, n in body["counts"].items()))
+        for line in body["lines"]:
+            click.echo(f"  row {line['row']:>5}  {line['bookedOn']}  {line['amount']:>+14,}  {line['kind']:<18} "
+                       f"{line['outcome']}{' ' + line['bookingCode'] if line['bookingCode'] else ''}"
+                       f"{' (' + line['problem'] + ')' if line['problem'] else ''}")
+
+    app.cli.add_command(statements)
 
     @app.cli.command("dev")
     @click.option("--port", default=5000, show_default=True)

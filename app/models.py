@@ -11,3 +11,5 @@ from app.remittance.models import FundEntry, OperatingFund, Payout, PayoutAttemp
 from app.ops.health import Heartbeat  # noqa: F401
 from app.deposits.models import BankStatement, CsvMapping, StatementLine  # noqa: F401
 from app.adjust.models import ReservationNote, RoomAssignment, RoomFeature  # noqa: F401
+from app.ledger.models import LedgerEntry  # noqa: F401
+from app.reconcile.models import ReconciliationItem, ReconciliationRun, SettlementFile  # noqa: F401

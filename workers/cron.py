@@ -6,8 +6,14 @@ and the back office's health view can refer to them.
 from __future__ import annotations
 
 import importlib
+from datetime import datetime, time
 
 from rq import cron
+
+from app.reconcile.policies import cron_for_korean_time
+
+#: The clock process's own time zone: rq cron matches cron fields against it.
+_LOCAL = datetime.now().astimezone().tzinfo
 
 #: name → (function, queue, {"interval": seconds} or {"cron": expression}, plus RQ options such as job_timeout)
 PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
@@ -16,6 +22,8 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     "payments-settle": ("workers.jobs.payments.settle_pending_card_payments", "high", {"interval": 60}),
     "payments-sandbox-webhooks": ("workers.jobs.payments.deliver_sandbox_webhooks", "high", {"interval": 60}),
     "remittance-sweep": ("workers.jobs.remittance.sweep_payouts", "high", {"interval": 60}),
+    # Card refunds the gateway did not answer: checks that are due and were not rung (the safety net).
+    "refunds-check-sweep": ("workers.jobs.refunds.sweep_card_refunds", "high", {"interval": 60}),
     # Unpaid card holds end after 15 minutes; checked every minute (batched, safe to overlap).
     "hold-expiry": ("workers.jobs.booking.expire_holds", "high", {"interval": 60, "job_timeout": 900}),
     # Bank transfers: canceled when no deposit arrived within the booking's own 24-hour hold.
@@ -25,6 +33,14 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     "outbox-relay": ("workers.jobs.notifications.relay_outbox", "default", {"interval": 60}),
     # The heartbeat the back office's banner reads: the clock and a worker are both alive.
     "health-snapshot": ("workers.jobs.health.record_health_snapshot", "high", {"interval": 60}),
+    # Seed 001's reconciliation batches for yesterday (Korean time: PG 06:00, payouts 06:30, settlement 07:00);
+    # rq cron reads the fields in the clock process's local time (UTC on our servers: 21:00, 21:30, 22:00).
+    "reconcile-gateway": ("workers.jobs.reconcile.reconcile_gateway", "low",
+                          {"cron": cron_for_korean_time(time(6, 0), _LOCAL), "job_timeout": 1800}),
+    "reconcile-payouts": ("workers.jobs.reconcile.reconcile_payouts", "low",
+                          {"cron": cron_for_korean_time(time(6, 30), _LOCAL), "job_timeout": 1800}),
+    "reconcile-settlement": ("workers.jobs.reconcile.reconcile_settlement", "low",
+                             {"cron": cron_for_korean_time(time(7, 0), _LOCAL), "job_timeout": 1800}),
 }
 
 

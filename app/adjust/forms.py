@@ -7,13 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-
-class ConfirmMixin:
-    confirmed = HiddenField()
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed.data == "yes"
+from app.core.forms import ConfirmMixin
 
 
 def _reason_field(label=_l("Reason (kept in the history)")):

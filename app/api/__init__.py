@@ -24,3 +24,5 @@ def _fresh_request_state():
 
 # Routes and hooks, in the order their hooks must run (this one, then limits, then auth).
 from app.api import auth, errors, limits, reservations, hotels, catalog, payments, openapi  # noqa: E402,F401,I001
+from app.api import ops_reconciliation  # noqa: E402,F401
+from app.api import ops_statements  # noqa: E402,F401

@@ -16,7 +16,8 @@ from app.api import bp
 
 #: Flask's URL variables → the API's path parameters.
 PATH_PARAMS = {"hotel_id": "hotelID", "room_type_id": "roomTypeID", "room_id": "roomID",
-               "reservation_id": "reservationID", "payment_id": "paymentID"}
+               "reservation_id": "reservationID", "payment_id": "paymentID",
+               "business_date": "businessDate", "item_id": "itemID"}
 
 
 def openapi_path(rule: str) -> str:
@@ -237,6 +238,97 @@ SCHEMAS: dict[str, Any] = {
     "WebhookAck": obj({"received": {"type": "boolean"}, "paymentID": nullable(PUBLIC_ID),
                        "status": nullable(string()), "changed": {"type": "boolean"}},
                       ("received", "paymentID", "status", "changed")),
+    **{  # the daily reconciliation (app/api/ops_reconciliation.py)
+        "ReconciliationRun": obj({
+            "source": string(enum=["gateway", "payouts", "settlement"]),
+            "businessDate": DATE, "status": nullable(string(enum=["running", "completed", "failed"])),
+            "startedAt": DATETIME, "finishedAt": nullable(DATETIME), "trigger": string(), "timesRun": integer(),
+            "currency": string(),
+            "internal": obj({"count": integer(minimum=0), "amount": integer(description="Signed won: + in, - out.")}),
+            "external": obj({"count": integer(minimum=0), "amount": integer()}),
+            "matched": integer(minimum=0), "total": integer(minimum=0),
+            "matchRate": nullable(string(description="MATCHED / TOTAL as a decimal, e.g. \"0.999000\"; null when "
+                                                     "the day had nothing to reconcile.")),
+            "meetsSlo": {"type": "boolean", "description": "Seed 001: a match rate of at least 99.9 %."},
+            "details": {"type": "object"}, "error": nullable(string())}, ("source", "status")),
+        "ReconciliationItem": obj({
+            "itemID": PUBLIC_ID, "key": string(), "source": string(enum=["gateway", "payouts", "settlement"]),
+            "businessDate": DATE,
+            "type": string(enum=["AMOUNT_MISMATCH", "STATUS_MISMATCH", "GHOST_TRANSACTION", "TIMING_MISMATCH",
+                                 "INTERNAL_ONLY", "EXTERNAL_ONLY"]),
+            "status": string(enum=["open", "resolved"]), "currency": string(),
+            "internalAmount": nullable(integer()), "externalAmount": nullable(integer()),
+            "difference": integer(description="External minus internal (a missing side counts as 0)."),
+            "internal": nullable({"type": "object"}), "external": nullable({"type": "object"}),
+            "firstSeenAt": DATETIME, "dueAt": DATETIME, "overdue": {"type": "boolean"}, "owner": nullable(string()),
+            "resolution": nullable(obj({"action": string(), "reason": nullable(string()), "by": nullable(string()),
+                                        "at": nullable(DATETIME)}))},
+            ("itemID", "source", "businessDate", "type", "status", "difference", "dueAt")),
+        "ReconciliationDay": obj({"businessDate": DATE, "runs": {"type": "array", "items": ref("ReconciliationRun")},
+                                  "openItems": {"type": "array", "items": ref("ReconciliationItem")}},
+                                 ("businessDate", "runs", "openItems")),
+        "ReconciliationRunRequest": obj({"sources": {"type": "array", "minItems": 1, "items": string(
+            enum=["gateway", "payouts", "settlement"])}}, closed=True),
+        "ReconciliationItemList": obj({"results": {"type": "array", "items": ref("ReconciliationItem")},
+                                       "page": integer(minimum=1), "pageSize": integer(minimum=1, maximum=100),
+                                       "total": integer(minimum=0)}, ("results", "page", "pageSize", "total")),
+        "SettlementFileStored": obj({"file": obj({
+            "fileID": PUBLIC_ID, "businessDate": DATE, "origin": string(enum=["fetched", "uploaded"]),
+            "fileName": string(), "sha256": string(), "rows": integer(minimum=0), "amount": integer(),
+            "fee": integer(), "net": integer(), "currency": string(), "receivedAt": DATETIME}),
+            "alreadyStored": {"type": "boolean"}}, ("file", "alreadyStored")),
+    },
+    **{  # bank statements (app/api/ops_statements.py)
+        "StatementUpload": obj({
+            "file": string(contentMediaType="application/octet-stream",
+                           description="The statement as the bank gave it: CSV, .xlsx, .xls, MT940 or CAMT.053 "
+                                       "(at most 2 MB)."),
+            "account": string(maxLength=60, description="Our account the statement is of (when the file does not "
+                                                       "say); the configured deposit account when left out."),
+            "format": string(enum=["csv", "xlsx", "xls", "mt940", "camt053"],
+                             description="Detected from the content when left out."),
+            "bank": string(maxLength=60, description="CSV and Excel: the bank whose remembered column mapping to "
+                                                    "use; the mapping is guessed from the headers otherwise.")},
+            ("file",)),
+        "StatementImport": obj({
+            "importID": nullable(PUBLIC_ID), "alreadyImported": {"type": "boolean", "description": (
+                "Every line was imported before (or the file is the bank's copy of a statement we have): "
+                "nothing was stored.")},
+            "format": string(enum=["csv", "xlsx", "xls", "mt940", "camt053"]), "account": string(),
+            "statements": {"type": "array", "items": PUBLIC_ID, "description": "The statements stored."},
+            "counts": obj({name: integer(minimum=0) for name in (
+                "depositsMatched", "decisionsNeeded", "payoutsConfirmed", "fees", "reversals", "returns",
+                "pending", "duplicates", "other")}, description="Every line of the file counted once."),
+            "lines": {"type": "array", "items": obj({
+                "lineID": nullable(PUBLIC_ID), "row": integer(minimum=0), "bookedOn": DATE,
+                "amount": integer(description="Signed minor units: + money in, - money out."),
+                "kind": string(enum=["deposit", "payout", "fee", "reversal", "payout_return", "pending",
+                                     "gateway_settlement", "other"]),
+                "outcome": string(description="What the line did: auto_confirmed, split, needs_decision, "
+                                              "payout_confirmed, fee, reversed, returned, pending, duplicate, …"),
+                "problem": nullable(string(description="Why a person must decide (needs_decision only).")),
+                "bookingCode": nullable(string()), "payoutID": nullable(PUBLIC_ID)},
+                ("lineID", "row", "bookedOn", "amount", "kind", "outcome"))},
+            "gaps": {"type": "array", "items": {"type": "object"},
+                     "description": "The account's open gaps: statements missing between two imported ones."}},
+            ("importID", "alreadyImported", "format", "account", "statements", "counts", "lines", "gaps")),
+        "StatementRefused": {"allOf": [ref("Error"), obj({
+            "problems": {"type": "array", "items": obj({"row": integer(), "problem": string()})},
+            "missingColumns": {"type": "array", "items": string(enum=["date", "memo", "deposit"])},
+            "headers": {"type": "array", "items": string(), "description": "The columns the file has."},
+            "breaks": {"type": "array", "items": obj({"row": integer(), "expected": integer(), "found": integer(),
+                                                     "what": string(enum=["chain", "closing"])})}})]},
+        "StatementLine": obj({
+            "lineID": PUBLIC_ID, "account": string(), "bookedOn": DATE, "amount": integer(), "currency": string(),
+            "memo": string(), "depositor": string(), "kind": string(),
+            "status": string(enum=["needs_decision", "done", "outgoing", "pending"]),
+            "problem": nullable(string()), "outcome": nullable(string()), "bookingCode": nullable(string()),
+            "proposals": {"type": "array", "items": string(), "description": "Booking codes it may pay."},
+            "importedAt": DATETIME}, ("lineID", "bookedOn", "amount", "status")),
+        "StatementLineList": obj({"results": {"type": "array", "items": ref("StatementLine")},
+                                  "page": integer(minimum=1), "pageSize": integer(minimum=1, maximum=100),
+                                  "total": integer(minimum=0)}, ("results", "page", "pageSize", "total")),
+    },
 }
 
 
@@ -287,6 +379,9 @@ PARAMETERS = {
                  "description": "1–100; outside is 422 (never clamped)."},
     "CheckInDate": {"name": "checkInDate", "in": "query", "required": True, "schema": DATE},
     "CheckOutDate": {"name": "checkOutDate", "in": "query", "required": True, "schema": DATE},
+    "BusinessDate": {"name": "businessDate", "in": "path", "required": True, "schema": DATE,
+                     "description": "A business date (Korean), YYYY-MM-DD."},
+    "ItemID": {"name": "itemID", "in": "path", "required": True, "schema": string(maxLength=40)},
 }
 
 COMMON = params("AcceptLanguage", "XRequestId")
@@ -417,6 +512,61 @@ PATHS: dict[str, Any] = {
         {**ok(ref("WebhookAck"), "Received. The outcome is asked from the gateway, never taken from the body; "
               "receiving the same webhook twice changes nothing."), **errors(401, 422, 503)},
         security=[{"gatewaySignature": []}], body="WebhookEvent")},
+    "/v1/ops/reconciliation/days/{businessDate}": {"get": op(
+        "getReconciliationDay", "A day's three reconciliations and its open differences (staff)", "Reconciliation",
+        {**ok(ref("ReconciliationDay"), "Card payments (gateway), payouts and settlement, each with both sides' "
+              "totals and the match rate; a source never run has status null."), **errors(401, 403, 404)},
+        security=OPERATOR, parameters=params("BusinessDate"))},
+    "/v1/ops/reconciliation/days/{businessDate}/runs": {"post": op(
+        "reconcileDay", "Reconcile a day now (staff)", "Reconciliation",
+        {**ok(ref("ReconciliationDay"), "What the runs found. Running a day again gives the same differences (none "
+              "twice) and keeps what people decided; it never changes a booking or a payment. A source that could "
+              "not run says why in `error` (e.g. the gateway's file is missing)."), **errors(401, 403, 404, 409, 422)},
+        security=OPERATOR, parameters=params("BusinessDate"), description=(
+            "An optional JSON body `{\"sources\": [\"gateway\", \"payouts\", \"settlement\"]}` picks the "
+            "sources (all three when left out). The gateway's settlement file is fetched first when none is "
+            "stored for the day."))},
+    "/v1/ops/reconciliation/settlement-files": {"post": op(
+        "uploadSettlementFile", "Store the gateway's settlement file of a day (staff)", "Reconciliation",
+        {**ok(ref("SettlementFileStored"), "Stored.", "201"),
+         **ok(ref("SettlementFileStored"), "The very same file was stored before; nothing changed."),
+         **errors(401, 403, 422)}, security=OPERATOR, description=(
+            "The file as the gateway sent it (CSV, app/payments/settlement.py): multipart form field `file`, or "
+            "the raw bytes as the body (`X-File-Name` optional). A file whose rows do not add up to its TOTAL "
+            "row is refused with 422 and nothing is stored. Reconcile the day afterwards."))},
+    "/v1/ops/reconciliation/items": {"get": op(
+        "listReconciliationItems", "Reconciliation differences (staff)", "Reconciliation",
+        {**ok(ref("ReconciliationItemList"), "Soonest due first."), **errors(401, 403, 422)}, security=OPERATOR,
+        parameters=[{"name": "status", "in": "query", "schema": string(enum=["open", "resolved", "all"],
+                                                                         default="open")},
+                    {"name": "source", "in": "query", "schema": string(enum=["gateway", "payouts", "settlement"])},
+                    {"name": "type", "in": "query", "schema": string()},
+                    {"name": "date", "in": "query", "schema": DATE},
+                    ref("Page", "parameters"), ref("PageSize", "parameters")])},
+    "/v1/ops/reconciliation/items/{itemID}": {"get": op(
+        "getReconciliationItem", "One difference with both sides (staff)", "Reconciliation",
+        {**ok(ref("ReconciliationItem"), "The item."), **errors(401, 403, 404)}, security=OPERATOR,
+        parameters=params("ItemID"))},
+    "/v1/ops/statements": {"post": {**op(
+        "importStatement", "Import a bank statement file (staff)", "Statements",
+        {**ok(ref("StatementImport"), "Imported: every line with what it did, and the counts.", "201"),
+         **ok(ref("StatementImport"), "Already imported: every line was stored before; nothing changed."),
+         "422": {"description": "`validation_error`: the file cannot be read (`problems` by row), its required "
+                                "columns were not found (`missingColumns`), or its balances do not add up "
+                                "(`breaks`; import it from the back office with a manager's reason). Nothing "
+                                "was imported.", "headers": HEADERS,
+                 "content": {"application/json": {"schema": ref("StatementRefused")}}},
+         **errors(401, 403)}, security=OPERATOR, description=(
+            "The same import as the back office's upload, for scripts (and `flask statements import FILE`): "
+            "money in is matched to bookings (exact matches are confirmed, the rest wait for a person), payouts "
+            "confirmed, fees and reversals recorded. Importing the same file again changes nothing.")),
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": ref("StatementUpload")}}}}},
+    "/v1/ops/statements/lines": {"get": op(
+        "listStatementLines", "Statement lines, by default those waiting for a person (staff)", "Statements",
+        {**ok(ref("StatementLineList"), "Oldest first."), **errors(401, 403, 422)}, security=OPERATOR,
+        parameters=[{"name": "status", "in": "query", "schema": string(
+            enum=["needs_decision", "done", "outgoing", "pending"], default="needs_decision")},
+                    ref("Page", "parameters"), ref("PageSize", "parameters")])},
     "/v1/openapi.json": {"get": op(
         "getOpenAPIDocument", "This document", "Meta", {**ok({"type": "object"}, "OpenAPI 3.1."), **errors()})},
 }
@@ -435,7 +585,7 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "tags": [{"name": "Hotels"}, {"name": "Catalog"}, {"name": "Reservations"}, {"name": "Payments"},
-             {"name": "Meta"}],
+             {"name": "Reconciliation"}, {"name": "Statements"}, {"name": "Meta"}],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,

@@ -46,6 +46,7 @@ PAYMENT_STATUS = {
     PaymentStatus.COMPLETED: (_l("Paid"), "ok"),
     PaymentStatus.FAILED: (_l("Did not go through"), "bad"),
     PaymentStatus.CANCELED: (_l("Canceled"), ""),
+    PaymentStatus.REVERSED: (_l("Taken back by the bank"), "bad"),
 }
 PAYMENT_METHOD = {PaymentMethod.CARD: _l("Card"), PaymentMethod.BANK_TRANSFER: _l("Bank transfer")}
 REFUND_STATUS = {

@@ -47,6 +47,9 @@ class Reservation(TimestampMixin, db.Model):
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(100))
+    # Set when a bank transfer's window ended with only part of the money paid: the booking
+    # waits for a person's decision instead of being canceled (app.deposits.shortfall).
+    payment_shortfall_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     hotel = relationship("Hotel")
     room_type = relationship("RoomType")
@@ -60,6 +63,9 @@ class Reservation(TimestampMixin, db.Model):
         Index("ix_reservations_status_hold", "status", "hold_expires_at"),
         Index("ix_reservations_hotel_check_in", "hotel_id", "check_in"),
         Index("ix_reservations_guest_email", "guest_email"),
+        Index("ix_reservations_status_shortfall", "status", "payment_shortfall_at"),
+        # Deposit matching reads the bank transfers of the last 60 days.
+        Index("ix_reservations_method_created", "payment_method", "created_at"),
     )
 
     @property

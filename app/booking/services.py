@@ -469,6 +469,15 @@ def cancel_reservation(reservation_id: int, *, actor: Actor | None = None, reaso
         if was == ReservationStatus.PAID:
             refund = request_refund(reservation, source=source, requested_reason=reason, actor=actor,
                                     our_fault=our_fault)
+        elif was == ReservationStatus.PENDING:
+            # Part of the money had arrived (a short bank transfer): it is never kept silently.
+            from app.ledger.services import paid_amount
+
+            paid = paid_amount(reservation.id)
+            if paid > 0:
+                db.session.flush()
+                refund = request_refund(reservation, source="partial_payment", fixed_amount=paid, actor=actor,
+                                        requested_reason=reason)
         queue_notification("booking_canceled", reservation=reservation, key=reservation.public_id)
         return CancelOutcome(reservation, refund, True)
 
@@ -561,14 +570,10 @@ def modify_reservation(reservation_id: int, *, check_in: date | None = None, che
 
 
 def outstanding_amount(reservation: Reservation) -> int:
-    """What the guest still owes: the total less completed payments (never negative)."""
-    from app.payments.models import Payment
-    from app.payments.states import PaymentStatus
+    """What the guest still owes: the total less what the ledger says was paid (never negative)."""
+    from app.ledger.services import paid_amount
 
-    paid = sum(p.amount for p in db.session.scalars(
-        select(Payment).where(Payment.reservation_id == reservation.id,
-                              Payment.status == PaymentStatus.COMPLETED)))
-    return max(0, reservation.total_amount - paid)
+    return max(0, reservation.total_amount - paid_amount(reservation.id))
 
 
 def hold_remaining_seconds(reservation: Reservation, now: datetime | None = None) -> int:
@@ -606,6 +611,11 @@ def cancel_unpaid_bank_transfers(now: datetime | None = None, *, batch_size: int
     hold (`hold_expires_at`, 24 hours after booking); their open transfer
     orders are closed. Reason: "No deposit within 24 hours". The guest gets
     `hold_expired`. Same guarantees as expire_due_holds; safe to run twice.
+
+    Money is never kept silently (DESIGN invariant 10): a booking the ledger
+    says is partly paid is not canceled but waits for a person's decision,
+    and one that a deposit waiting for a decision on a statement line names
+    is left for that decision (app.deposits.shortfall.hold_for_decision).
     """
     return _cancel_expired(now or clock.now(), bank_transfer=True, reason=NO_DEPOSIT_REASON,
                            actor=Actor.system("bank-transfer-auto-cancel"), batch_size=batch_size)
@@ -616,12 +626,13 @@ def _cancel_expired(now: datetime, *, bank_transfer: bool, reason: str, actor: A
         raise ValueError("batch_size must be at least 1")
     next_state(ReservationStatus.PENDING, ReservationStatus.CANCELED)  # the table allows it
     total = 0
+    skip: set[int] = set()  # bookings a deposit waiting for a decision keeps (grows batch by batch)
     while True:
-        selected, canceled = run_in_transaction(
+        selected, canceled, held = run_in_transaction(
             lambda: _cancel_expired_batch(now, bank_transfer=bank_transfer, reason=reason, actor=actor,
-                                          batch_size=batch_size))
+                                          batch_size=batch_size, skip=skip))
         total += canceled
-        if selected < batch_size or canceled == 0:
+        if selected < batch_size or canceled + held == 0:
             break
     if total:
         log.info("expired holds canceled", extra={"count": total, "bank_transfer": bank_transfer})
@@ -629,8 +640,10 @@ def _cancel_expired(now: datetime, *, bank_transfer: bool, reason: str, actor: A
 
 
 def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, actor: Actor,
-                          batch_size: int) -> tuple[int, int]:
-    """One batch in the caller's transaction: (rows looked at, rows canceled)."""
+                          batch_size: int, skip: set[int] | None = None) -> tuple[int, int, int]:
+    """One batch in the caller's transaction: (rows looked at, rows canceled, rows kept for a
+    decision). Bank transfers with money paid or a deposit waiting for a decision are kept;
+    those waiting on a statement line are added to `skip`, so the next batch looks past them."""
     from sqlalchemy import insert
 
     from app.core.audit import AuditEvent
@@ -640,17 +653,31 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
 
     method_clause = (Reservation.payment_method == "bank_transfer") if bank_transfer \
         else (Reservation.payment_method != "bank_transfer")
-    due = (Reservation.status == ReservationStatus.PENDING, Reservation.hold_expires_at <= now, method_clause)
+    due = (Reservation.status == ReservationStatus.PENDING, Reservation.hold_expires_at <= now, method_clause,
+           Reservation.payment_shortfall_at.is_(None))
     query = (select(Reservation.id, Reservation.room_type_id, Reservation.check_in, Reservation.check_out,
                     Reservation.number_of_rooms, Reservation.inventory_held)
              .where(*due).order_by(Reservation.hold_expires_at, Reservation.id).limit(batch_size))
+    if skip:
+        query = query.where(Reservation.id.not_in(sorted(skip)))
     if is_postgres():  # a booking being paid right now is locked: leave it to the payment
         query = query.with_for_update(skip_locked=True, of=Reservation)
     rows = {row.id: row for row in db.session.execute(query).all()}
     if not rows:
-        return 0, 0
+        return 0, 0, 0
+    held: set[int] = set()
+    if bank_transfer:  # money paid, or a deposit waiting for a decision: a person decides, not this job
+        from app.deposits.shortfall import hold_for_decision
+
+        partly_paid, waiting = hold_for_decision(sorted(rows), now=now, actor=actor)
+        held = partly_paid | waiting
+        if skip is not None:
+            skip |= waiting
+    to_cancel = [i for i in rows if i not in held]
+    if not to_cancel:
+        return len(rows), 0, len(held)
     canceled_ids = db.session.execute(
-        update(Reservation).where(Reservation.id.in_(list(rows)), *due)
+        update(Reservation).where(Reservation.id.in_(to_cancel), *due)
         .values(status=ReservationStatus.CANCELED, canceled_at=now, updated_at=now, cancel_reason=reason,
                 inventory_held=False)
         .returning(Reservation.id).execution_options(synchronize_session=False)).scalars().all()
@@ -675,7 +702,7 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
                  to_state=PaymentStatus.CANCELED.value, reason=reason, data=None, request_id=current_request_id())
             for p in closed])
     queue_notifications_bulk("hold_expired", canceled_ids)
-    return len(rows), len(canceled)
+    return len(rows), len(canceled), len(held)
 
 
 def _audit_in_bulk(reservation_ids: list[int], *, now: datetime, actor: Actor, reason: str, released: bool) -> None:

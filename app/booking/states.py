@@ -5,6 +5,9 @@
     paid → canceled → refunded
     canceled → paid   (revival: a deposit arrived after the hold expired and the
                        rooms are still free; the nights are taken again)
+    refunded → canceled (a refund's payout came back from the bank: money is owed again)
+    paid → pending    (the bank reversed the deposit that paid it while its hold still
+                       runs: it waits for its money again until the hold ends)
 """
 from __future__ import annotations
 
@@ -26,11 +29,12 @@ S = ReservationStatus
 
 TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     S.PENDING: frozenset({S.PAID, S.CANCELED}),
-    S.PAID: frozenset({S.CHECKED_IN, S.CANCELED}),
+    S.PAID: frozenset({S.CHECKED_IN, S.CANCELED, S.PENDING}),
     S.CHECKED_IN: frozenset({S.CHECKED_OUT}),
     S.CHECKED_OUT: frozenset(),
     S.CANCELED: frozenset({S.REFUNDED, S.PAID}),
-    S.REFUNDED: frozenset(),
+    # A refund's payout came back from the bank: money is owed to the guest again (audited).
+    S.REFUNDED: frozenset({S.CANCELED}),
 }
 
 #: Reservations in these statuses hold rooms in the inventory (invariant 1).

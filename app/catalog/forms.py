@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.catalog.states import RoomStatus
+from app.core.forms import ConfirmMixin
 
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
@@ -29,14 +30,6 @@ ROOM_STATUS_LABELS = {
     RoomStatus.CLEANING: _l("Cleaning"),
     RoomStatus.MAINTENANCE: _l("Maintenance (not sold)"),
 }
-
-
-class ConfirmMixin:
-    confirmed = HiddenField()
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed.data == "yes"
 
 
 class WholeNumberField(StringField):

@@ -8,22 +8,15 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import ConfirmMixin
 from app.deposits.parsers import CSV_ROLES
 
 
-class ConfirmMixin:
-    confirmed = HiddenField()
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed.data == "yes"
-
-
 class UploadForm(FlaskForm):
-    statement = FileField(_l("Statement file (CSV, MT940 or CAMT.053)"),
+    statement = FileField(_l("Statement file (CSV, Excel, MT940 or CAMT.053)"),
                           validators=[FileRequired(_l("Choose the file you downloaded from the bank."))])
     bank = StringField(_l("Bank"), validators=[Optional(), Length(max=60)],
-                       description=_l("For CSV files: the bank's name, so its columns are remembered next time."))
+                       description=_l("For CSV and Excel files: the bank's name, so its columns are remembered next time."))
     account = StringField(_l("Our account number"), validators=[Optional(), Length(max=60)])
 
 

@@ -8,7 +8,6 @@ one payment and queue one message.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +20,13 @@ from app.booking.services import outstanding_amount, revive_reservation
 from app.booking.states import ReservationStatus
 from app.core import audit, clock
 from app.core.actor import Actor
-from app.core.db import insert_unless_present, lock_by_id, run_in_transaction, upsert
+from app.core.db import lock_by_id, run_in_transaction
 from app.core.errors import DomainError, IllegalTransition, NotFound, SoldOut, ValidationFailed
 from app.core.ids import public_id
 from app.deposits import matching, parsers
-from app.deposits.models import BankStatement, CsvMapping, LineStatus, StatementLine
+from app.deposits.models import LineKind, LineStatus, StatementLine
 from app.extensions import db
+from app.ledger.services import record_payment, record_unrelated
 from app.notifications.services import queue_notification
 from app.payments.models import Payment
 from app.payments.services import record_completed_payment
@@ -49,126 +49,31 @@ class AlreadyDecided(DomainError):
     """Someone decided this line meanwhile."""
 
 
-# --- import ------------------------------------------------------------------------------------
+# --- import (app.deposits.importing) ------------------------------------------------------------
 
-@dataclass
-class Preview:
-    parsed: parsers.Parsed
-    new: int
-    already: int
-    deposits: int
-    outgoing: int
-
-
-def normalize_account(account: str) -> str:
-    return "".join((account or "").split())
-
-
-def _line_account(statement: parsers.ParsedStatement, fallback: str) -> str:
-    return normalize_account(statement.account or fallback)
+def normalize_account(account: str | None) -> str:
+    """One identity per account: letters and digits only (parsers.normalize_account)."""
+    return parsers.normalize_account(account)[:60]
 
 
 def preview_import(raw: bytes, *, source_format: str, mapping: dict[str, str] | None, account: str,
-                   currency: str = "KRW") -> Preview:
-    """Read the file and count what importing it would add. Only reads."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise parsers.StatementError(_l("The file is larger than 2 MB."))
-    parsed = parsers.parse(raw, source_format=source_format, mapping=mapping, account=account, currency=currency)
-    new = already = 0
-    for st in parsed.statements:
-        acct = _line_account(st, account)
-        keys = [line.dedupe_key for line in st.lines]
-        existing = set()
-        for i in range(0, len(keys), 500):
-            existing |= set(db.session.scalars(select(StatementLine.dedupe_key).where(
-                StatementLine.account == acct, StatementLine.dedupe_key.in_(keys[i:i + 500]))))
-        already += sum(1 for k in keys if k in existing)
-        new += sum(1 for k in keys if k not in existing)
-    lines = parsed.lines
-    return Preview(parsed, new, already, sum(1 for line in lines if line.amount > 0 and not line.reversal),
-                   sum(1 for line in lines if line.amount < 0 or line.reversal))
+                   currency: str = "KRW"):
+    """Read the file and count what importing it would add (duplicates.Preview). Only reads."""
+    from app.deposits.duplicates import preview_import as preview
 
-
-@dataclass
-class ImportResult:
-    statement_ids: list[int]
-    new_lines: int
-    skipped: int
-    auto_confirmed: int
-    needs_decision: int
+    return preview(raw, source_format=source_format, mapping=mapping, account=account, currency=currency)
 
 
 def import_statement(raw: bytes, *, source_format: str, file_name: str, account: str, bank: str = "",
                      mapping: dict[str, str] | None = None, currency: str = "KRW", actor: Actor,
-                     override_reason: str | None = None) -> ImportResult:
-    """Import the file's lines not seen before, then match each new deposit. Commits.
+                     override_reason: str | None = None):
+    """Import a statement file in one transaction (app.deposits.importing.import_statement): every
+    line stored once and doing what its direction says; messages queued at the end. Commits.
+    Returns an importing.ImportResult; raises BalanceRefused or parsers.StatementError."""
+    from app.deposits.importing import import_statement as run
 
-    Balances that do not add up raise BalanceRefused (nothing imported) unless
-    `override_reason` is given (the caller has checked the manager role); the
-    override is written to the audit log with the lines that break.
-    """
-    if len(raw) > MAX_FILE_BYTES:
-        raise parsers.StatementError(_l("The file is larger than 2 MB."))
-    parsed = parsers.parse(raw, source_format=source_format, mapping=mapping, account=account, currency=currency)
-    override_reason = (override_reason or "").strip() or None
-    if parsed.breaks and not override_reason:
-        raise BalanceRefused(parsed.breaks)
-    digest = hashlib.sha256(raw).hexdigest()
-    now = clock.now()
-
-    def work() -> tuple[list[int], list[int], int]:
-        statement_ids, new_ids, skipped = [], [], 0
-        if parsed.source_format == "csv" and bank and mapping:
-            upsert(CsvMapping, [{"bank": bank.strip()[:60], "columns": {k: v for k, v in mapping.items() if v},
-                                 "created_at": now, "updated_at": now}], ["bank"], ["columns", "updated_at"])
-        for st in parsed.statements:
-            acct = _line_account(st, account)
-            statement = BankStatement(
-                public_id=public_id("stm"), source_format=parsed.source_format, bank=bank.strip()[:60],
-                account=acct[:60], file_name=(file_name or "")[:200], file_sha256=digest, currency=st.currency,
-                opening_balance=st.opening, closing_balance=st.closing, lines_in_file=len(st.lines),
-                override_reason=override_reason if parsed.breaks else None,
-                balance_problems=[b.__dict__ for b in parsed.breaks] if parsed.breaks else None,
-                uploaded_by_id=actor.id if actor.is_operator else None)
-            db.session.add(statement)
-            db.session.flush()
-            added = 0
-            for line in st.lines:
-                outgoing = line.amount < 0 or line.reversal
-                line_id = insert_unless_present(StatementLine, {
-                    "public_id": public_id("sln"), "statement_id": statement.id, "account": acct[:60],
-                    "dedupe_key": line.dedupe_key, "booked_on": line.booked_on, "amount": line.amount,
-                    "currency": st.currency, "memo": line.memo[:2000], "depositor": line.depositor[:200],
-                    "bank_ref": (line.bank_ref or None) and line.bank_ref[:100],
-                    "running_balance": line.running_balance, "reversal": line.reversal,
-                    "status": LineStatus.OUTGOING if outgoing else LineStatus.NEEDS_DECISION,
-                    "problem": None if outgoing else "unknown", "created_at": now, "updated_at": now,
-                }, ["account", "dedupe_key"])
-                if line_id is None:
-                    skipped += 1
-                    continue
-                added += 1
-                if not outgoing:
-                    new_ids.append(line_id)
-            statement.lines_new = added
-            statement_ids.append(statement.id)
-            audit.record("bank_statement.imported", entity_type="bank_statement", entity_id=statement.public_id,
-                         actor=actor, reason=override_reason if parsed.breaks else None,
-                         data={"format": parsed.source_format, "file": file_name, "lines": len(st.lines),
-                               "new": added, "account": acct})
-        if parsed.breaks:
-            audit.record("bank_statement.balance_override", entity_type="bank_statement",
-                         entity_id=",".join(str(i) for i in statement_ids), actor=actor, reason=override_reason,
-                         data={"breaks": [b.__dict__ for b in parsed.breaks]})
-        return statement_ids, new_ids, skipped
-
-    statement_ids, new_ids, skipped = run_in_transaction(work)
-    auto = 0
-    for line_id in new_ids:
-        if match_new_line(line_id):
-            auto += 1
-    log.info("bank statement imported", extra={"new": len(new_ids), "skipped": skipped, "auto": auto})
-    return ImportResult(statement_ids, len(new_ids), skipped, auto, len(new_ids) - auto)
+    return run(raw, source_format=source_format, file_name=file_name, account=account, bank=bank,
+               mapping=mapping, currency=currency, actor=actor, override_reason=override_reason)
 
 
 AUTO_ACTOR = Actor.system("deposit-matching")
@@ -206,6 +111,29 @@ def _lock_line(line_id: int) -> StatementLine:
     return lock_by_id(StatementLine, line_id)
 
 
+def line_for_decision(line_public_id: str, choice: str, choices: dict[str, bool],
+                      reason: str | None) -> tuple[int, str | None]:
+    """The checks every line decision starts with: a known choice (`choices`: choice → needs a
+    written reason), the reason when it needs one, and the line's id. Only reads."""
+    if choice not in choices:
+        raise NotFound()
+    reason = (reason or "").strip() or None
+    if choices[choice] and not reason:
+        raise ValidationFailed(fields={"reason": _l("Write the reason in a sentence.")})
+    line_id = db.session.scalar(select(StatementLine.id).where(StatementLine.public_id == line_public_id))
+    if line_id is None:
+        raise NotFound()
+    return line_id, reason
+
+
+def lock_line_waiting_for(line_id: int, problem: str) -> StatementLine:
+    """The line under its lock, still waiting for this decision (else IllegalTransition). No commit."""
+    line = _lock_line(line_id)
+    if line.status != LineStatus.NEEDS_DECISION or line.problem != problem:
+        raise IllegalTransition(fields={"choice": _l("Someone decided this line meanwhile.")})
+    return line
+
+
 def _lock_reservations(reservations: list[Reservation]) -> None:
     for r in sorted(reservations, key=lambda r: r.id):
         lock_by_id(Reservation, r.id)
@@ -223,7 +151,8 @@ def _pay(line: StatementLine, reservation: Reservation, amount: int, actor: Acto
     return record_completed_payment(
         reservation, method=PaymentMethod.BANK_TRANSFER, amount=amount, actor=actor,
         payer_name=matching.sender_of(line)[:200] or None, reference=reservation.code,
-        details={"statementLine": line.public_id, "bookedOn": line.booked_on.isoformat()})
+        details={"statementLine": line.public_id, "bookedOn": line.booked_on.isoformat()},
+        statement_line_id=line.id)
 
 
 def _record_partial(line: StatementLine, reservation: Reservation, actor: Actor) -> Payment:
@@ -236,6 +165,7 @@ def _record_partial(line: StatementLine, reservation: Reservation, actor: Actor)
     db.session.flush()
     payment.status = next_state(payment.status, PaymentStatus.COMPLETED)
     payment.completed_at = clock.now()
+    record_payment(payment, actor=actor, statement_line_id=line.id)
     audit.record("payment.completed", entity_type="payment", entity_id=payment.public_id,
                  reservation_id=reservation.id, actor=actor, from_state=PaymentStatus.PENDING,
                  to_state=PaymentStatus.COMPLETED, data={"amount": payment.amount, "partial": True})
@@ -267,7 +197,8 @@ def _refresh_related(reservation_ids: set[int]) -> None:
     """Re-read what the other open lines of these bookings now mean (e.g. after a partial payment)."""
     if not reservation_ids:
         return
-    for line in db.session.scalars(select(StatementLine).where(StatementLine.status == LineStatus.NEEDS_DECISION)):
+    for line in db.session.scalars(select(StatementLine).where(StatementLine.status == LineStatus.NEEDS_DECISION,
+                                                               StatementLine.kind == LineKind.DEPOSIT)):
         related = line.reservation_id in reservation_ids or bool(set(line.proposals or []) & reservation_ids)
         if not related and line.reservation_id is None:
             related = True  # its memo may name one of them
@@ -279,7 +210,7 @@ def _refresh_related(reservation_ids: set[int]) -> None:
 
 #: choice → (problems it answers, needs a written reason, manager only)
 CHOICES: dict[str, tuple[frozenset[str], bool, bool]] = {
-    "confirm": (frozenset({"exact", "near_miss", "name_amount", "name_differs"}), False, False),
+    "confirm": (frozenset({"exact", "near_miss", "name_amount", "name_differs", "before_booking"}), False, False),
     "partial": (frozenset({"short"}), False, False),
     "accept_short": (frozenset({"short"}), True, True),
     "overpaid": (frozenset({"over"}), False, False),
@@ -336,6 +267,8 @@ def decide(line_public_id: str, choice: str, *, actor: Actor, reason: str | None
         line = _lock_line(line_id)
         if line.status != LineStatus.NEEDS_DECISION:
             raise AlreadyDecided()
+        if line.kind != LineKind.DEPOSIT:  # payouts and reversals have their own decisions
+            raise IllegalTransition(fields={"choice": _l("This choice no longer fits the deposit; look again.")})
         target = None
         if choice in ("confirm", "assign") and code:
             target = reservation_by_code(code)
@@ -421,6 +354,7 @@ def decide(line_public_id: str, choice: str, *, actor: Actor, reason: str | None
             return Decision(line, "refunded", r, [payment], refund=refund, amount=line.amount)
         # not_ours
         _close(line, "not_ours", actor, reason, [], reservation=None)
+        record_unrelated(line, actor=actor)
         return Decision(line, "not_ours")
 
     return run_in_transaction(work)

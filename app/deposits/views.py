@@ -1,6 +1,7 @@
 """Deposit pages: import a bank statement, the statement lines (those needing a
 decision first), one line with its 🛑 decision, today's automatic cancellations,
-and a manager's "mark as paid".
+a manager's "mark as paid", and the bookings whose window ended short of money
+(app.deposits.shortfall) with their 🛑 decision.
 
 Thin: check the role → validate the form → (confirm step) → call one service →
 flash what happens next → redirect. Views never commit.
@@ -9,21 +10,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.auth.decorators import role_required
 from app.booking.services import outstanding_amount
+from app.core import clock
 from app.core.actor import Actor
 from app.core.errors import IllegalTransition, NotFound, ValidationFailed
 from app.deposits import matching, parsers, queries, services
+from app.deposits import shortfall as shortfall_service
 from app.deposits import today  # noqa: F401  (registers the Today items and nav links)
-from app.deposits.forms import DecisionForm, ImportForm, MarkPaidForm, UploadForm
-from app.deposits.models import CsvMapping, LineStatus
+from app.deposits.forms import ConfirmMixin, DecisionForm, ImportForm, MarkPaidForm, UploadForm
+from app.deposits.models import CsvMapping, LineKind, LineStatus
 from app.extensions import db
 from app.ops.views import reservation_or_404
 
@@ -42,6 +49,7 @@ OFFERED = {
     "name_differs": ("confirm", "assign", "not_ours"),
     "unknown": ("assign", "not_ours"),
     "split_mismatch": ("assign", "not_ours"),
+    "before_booking": ("confirm", "assign", "not_ours"),
 }
 
 
@@ -50,6 +58,14 @@ OUTCOMES = {
     "partial": _l("Partial deposit recorded"), "accepted_short": _l("Smaller amount accepted"),
     "overpaid": _l("Paid; extra to refund"), "revived": _l("Booking brought back"),
     "refunded": _l("To refund to the sender"), "not_ours": _l("Not ours"),
+    # what lines other than deposits did (app.deposits.importing)
+    "payout_confirmed": _l("Our payout, booked by the bank"), "fee": _l("Bank fee"),
+    "reversal": _l("Taken back by the bank"), "reversal_unmatched": _l("Taken back by the bank (deposit not found)"),
+    "reversed": _l("Taken back by the bank later"), "returned": _l("Our payout came back"),
+    "pending": _l("Not yet booked by the bank"), "booked_later": _l("Booked by the bank later (its own line)"),
+    "gateway_settlement": _l("Card company's settlement"),
+    "money_out": _l("Money out"), "collect_again": _l("Guest asked to pay again"),
+    "canceled": _l("Booking canceled"),
 }
 
 
@@ -125,7 +141,7 @@ def upload():
     headers = sample = None
     mapping: dict[str, str] = {}
     error = None
-    if source_format == "csv":
+    if source_format in parsers.TABULAR_FORMATS:  # CSV and Excel exports: the same mapping flow
         saved = db.session.scalar(select(CsvMapping.columns).where(CsvMapping.bank == bank)) if bank else None
         try:
             csv_preview = parsers.preview_csv(raw, saved)
@@ -145,7 +161,7 @@ def import_file():
     except (binascii.Error, ValueError):
         abort(400)
     headers = None
-    if form.source_format.data == "csv":
+    if form.source_format.data in parsers.TABULAR_FORMATS:
         try:
             headers = parsers.preview_csv(raw).headers
         except parsers.StatementError:
@@ -168,11 +184,13 @@ def import_file():
         return _preview_page(form, raw, 422, headers=headers)
     except parsers.StatementError as exc:
         return _preview_page(form, raw, 422, error=exc, headers=headers)
-    flash(_("Imported %(new)s new lines (%(skipped)s were already imported). %(auto)s deposits matched their "
-            "booking exactly and were confirmed; the guests get an email within a minute. %(left)s need a "
-            "decision.", new=result.new_lines, skipped=result.skipped, auto=result.auto_confirmed,
-            left=result.needs_decision), "success")
-    return redirect(url_for(".index"))
+    if result.run is None:  # every line was imported before (or a bank's copy of a statement we have)
+        flash(_("This file was already imported (%(n)s lines). Nothing changed.", n=result.already_imported),
+              "warning")
+        return redirect(url_for(".index"))
+    flash(_("Imported %(new)s new lines (%(skipped)s were already imported). Below is what each line did.",
+            new=sum(result.counts.values()) - result.already_imported, skipped=result.already_imported), "success")
+    return redirect(url_for(".import_result", public_id=result.run))
 
 
 # --- one line and its decision ------------------------------------------------------------------
@@ -185,12 +203,15 @@ def _line_or_404(public_id: str):
 
 
 def _context(line):
+    if line.kind != LineKind.DEPOSIT:  # money out, reversals, returns, pending: app.deposits.direction_views
+        return direction_views.line_context(line, is_manager=_is_manager(), payments=_payments_of(line))
     found = matching.analyze(line) if line.status == LineStatus.NEEDS_DECISION else None
     problem = (found.problem or "exact") if found else None
     owed = outstanding_amount(found.reservation) if found and found.reservation is not None else None
     return dict(line=line, found=found, problem=problem, choices=OFFERED.get(problem, ()) if problem else (),
                 problems=matching.PROBLEMS, owed=owed, sender=matching.sender_of(line),
-                is_manager=_is_manager(), payments=_payments_of(line))
+                is_manager=_is_manager(), payments=_payments_of(line),
+                reversed_by=direction_views.reversal_of(line))
 
 
 def _payments_of(line):
@@ -326,3 +347,143 @@ def mark_paid(reservation_id: str):
     else:
         flash(_done_message(decision), "success")
     return redirect(url_for("ops.orders"))
+
+
+# --- bookings short of money at the end of their window (app.deposits.shortfall) ------------------
+
+
+class ShortfallForm(ConfirmMixin, FlaskForm):
+    days = IntegerField(_l("Days the guest has to pay the rest"), default=3,
+                        validators=[Optional(), NumberRange(1, shortfall_service.MAX_EXTENSION_DAYS,
+                                                            _l("A whole number from 1 to %(max)s.",
+                                                               max=shortfall_service.MAX_EXTENSION_DAYS))])
+    reason = TextAreaField(_l("Reason (kept in the history; the guest never sees it)"),
+                           validators=[Optional(), Length(max=1000)])
+
+
+def _shortfall_or_redirect(reservation_id: str):
+    r = reservation_or_404(reservation_id)
+    item = shortfall_service.get_shortfall(r)
+    if item is None:
+        flash(_("This booking does not wait for this decision any more (it was decided, paid or canceled)."),
+              "warning")
+    return r, item
+
+
+def _shortfall_context(r, item) -> dict:
+    from app.ledger.labels import kind_label, source_label
+    from app.ledger.services import entries_of
+
+    most = shortfall_service.max_extension_days(clock.now(), r.check_in, r.hotel.timezone)
+    return dict(r=r, item=item, entries=entries_of(r.id), most_days=most, is_manager=_is_manager(),
+                ledger_kind=kind_label, ledger_source=source_label,
+                recommended=shortfall_service.compute_recommendation(item.missing, most),
+                lang_name=_LANGUAGE_NAMES.get(r.language, r.language))
+
+
+_LANGUAGE_NAMES = {"ko": "한국어", "ja": "日本語", "en": "English"}
+
+
+@bp.get("/shortfalls")
+@role_required("staff")
+def shortfalls():
+    return render_template("deposits/shortfall_list.html", items=shortfall_service.list_shortfalls(),
+                           now=clock.now())
+
+
+@bp.get("/shortfalls/<reservation_id>")
+@role_required("staff")
+def shortfall(reservation_id: str):
+    r, item = _shortfall_or_redirect(reservation_id)
+    if item is None:
+        return redirect(url_for("ops.reservation", reservation_id=r.public_id))
+    return render_template("deposits/shortfall.html", choices=shortfall_service.CHOICES,
+                           **_shortfall_context(r, item))
+
+
+def _shortfall_preview(choice: str, r, item, days: int | None):
+    """The guest's message this choice sends, rendered in the guest's language (DESIGN invariant 13)."""
+    if choice == "ask_rest":
+        deadline = clock.now() + timedelta(days=days or 0)
+        return deadline, shortfall_service.preview_message(
+            r, "payment_rest_requested", shortfall_service.rest_context(r, item.paid, deadline))
+    if choice == "cancel_refund":
+        return None, shortfall_service.preview_message(r, "shortfall_canceled",
+                                                       {"received": item.paid, "currency": r.currency})
+    return None, shortfall_service.preview_message(r, "payment_confirmed", {})
+
+
+@bp.route("/shortfalls/<reservation_id>/<choice>", methods=["GET", "POST"])
+@role_required("staff")
+def shortfall_decide(reservation_id: str, choice: str):
+    if choice not in shortfall_service.CHOICES:
+        abort(404)
+    needs_reason, manager_only = shortfall_service.CHOICES[choice]
+    if manager_only and not _is_manager():
+        abort(403)
+    r, item = _shortfall_or_redirect(reservation_id)
+    if item is None:
+        return redirect(url_for(".shortfalls"))
+    ctx = _shortfall_context(r, item)
+    form = ShortfallForm()
+    if request.method == "GET" and ctx["most_days"] >= 1:
+        form.days.data = min(form.days.data or 3, ctx["most_days"])
+    if request.method == "POST" and form.validate_on_submit():
+        if choice == "ask_rest" and ctx["most_days"] < 1:
+            form.days.errors = [_("The guest arrives too soon to wait for more money: accept the amount or cancel "
+                                  "and refund.")]
+        elif choice == "ask_rest" and not (form.days.data and 1 <= form.days.data <= ctx["most_days"]):
+            form.days.errors = [_("Choose from 1 to %(most)s days (the window must end before the check-in day).",
+                                  most=ctx["most_days"])]
+        elif needs_reason and not (form.reason.data or "").strip():
+            form.reason.errors = [_("Write the reason in a sentence.")]
+        elif not form.is_confirmed:
+            deadline, preview = _shortfall_preview(choice, r, item, form.days.data)
+            return render_template("deposits/shortfall_confirm.html", form=form, choice=choice, deadline=deadline,
+                                   preview=preview, **ctx)
+        else:
+            return _act_on_shortfall(r, choice, form, ctx)
+    status = 422 if request.method == "POST" else 200
+    return render_template("deposits/shortfall_decide.html", form=form, choice=choice, needs_reason=needs_reason,
+                           **ctx), status
+
+
+def _act_on_shortfall(r, choice: str, form: ShortfallForm, ctx):
+    from app.core.money import format_money
+    from flask_babel import format_datetime, get_locale
+
+    try:
+        done = shortfall_service.decide(r.public_id, choice, actor=_actor(), reason=form.reason.data,
+                                        days=form.days.data, is_manager=_is_manager())
+    except shortfall_service.AlreadyDecided:
+        flash(_("Someone decided this booking meanwhile (or it was paid or canceled); nothing was done twice."),
+              "warning")
+        return redirect(url_for(".shortfalls"))
+    except IllegalTransition as exc:
+        message = next(iter((exc.fields or {}).values()), None) or _("The booking changed meanwhile.")
+        flash(_("Nothing was done: %(why)s", why=message), "warning")
+        return redirect(url_for(".shortfall", reservation_id=r.public_id))
+    except ValidationFailed as exc:
+        for name, message in (exc.fields or {}).items():
+            if hasattr(form, name):
+                getattr(form, name).errors = [str(message)]
+        return render_template("deposits/shortfall_decide.html", form=form, choice=choice,
+                               needs_reason=shortfall_service.CHOICES[choice][0], **ctx), 422
+    money = (lambda a: format_money(a, r.currency, str(get_locale() or "ko")))
+    code, lang = r.display_code, ctx["lang_name"]
+    if choice == "ask_rest":
+        flash(_("Done. Booking %(code)s now waits for %(missing)s until %(deadline)s; the guest gets the request "
+                "with the account details (%(lang)s) within a minute.", code=code, missing=money(done.missing),
+                deadline=format_datetime(done.deadline, "short"), lang=lang), "success")
+    elif choice == "accept":
+        flash(_("Done. Booking %(code)s is paid; %(missing)s was written off with your reason. The guest gets the "
+                "payment confirmation (%(lang)s) within a minute.", code=code, missing=money(done.missing),
+                lang=lang), "success")
+    else:
+        flash(_("Done. Booking %(code)s is canceled and its rooms are back on sale. A refund of %(paid)s waits on "
+                "the refunds page for a decision; the guest gets an email (%(lang)s) within a minute.", code=code,
+                paid=money(done.paid), lang=lang), "success")
+    return redirect(url_for(".shortfalls"))
+
+
+from app.deposits import direction_views  # noqa: E402  (its routes: import results, money out, reversals)

@@ -20,6 +20,9 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "booking_received": (EMAIL,),
     "payment_confirmed": (EMAIL, SMS),
     "deposit_amount_mismatch": (EMAIL, SMS),
+    "payment_shortfall": (EMAIL, SMS),
+    "payment_rest_requested": (EMAIL, SMS),
+    "shortfall_canceled": (EMAIL,),
     "hold_expired": (EMAIL, SMS),
     "booking_canceled": (EMAIL,),
     "booking_changed": (EMAIL,),
@@ -27,6 +30,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "refund_requested": (EMAIL,),
     "refund_approved": (EMAIL,),
     "refund_refused": (EMAIL,),
+    "refund_sent": (EMAIL,),
     "refund_account_needed": (EMAIL, SMS),
     "payout_delayed": (EMAIL,),
     "room_assigned": (EMAIL,),
@@ -40,6 +44,12 @@ EVENT_CONTEXT: dict[str, tuple[str, ...]] = {
     "booking_received": (),
     "payment_confirmed": (),
     "deposit_amount_mismatch": ("expected", "received", "difference", "currency"),
+    # A bank transfer's window ended with part paid (app.deposits.shortfall): the booking is held.
+    "payment_shortfall": ("expected", "received", "missing", "currency"),
+    # A person asked for the rest: `due` is the new deadline (ISO datetime).
+    "payment_rest_requested": ("expected", "received", "missing", "currency", "due"),
+    # Canceled because the rest never came: everything received goes back.
+    "shortfall_canceled": ("received", "currency"),
     "hold_expired": (),
     "booking_canceled": (),
     "booking_changed": (),
@@ -49,6 +59,8 @@ EVENT_CONTEXT: dict[str, tuple[str, ...]] = {
     "refund_requested": (),
     "refund_approved": ("amount", "currency", "method"),  # method: "card" | "bank_transfer"
     "refund_refused": ("reason",),
+    # the money has left us; optional: "account" (bank, masked number) or "card_last4"
+    "refund_sent": ("amount", "currency", "method"),
     "refund_account_needed": ("link",),
     "payout_delayed": ("expected_by",),  # an ISO date or datetime
     "room_assigned": ("room_number",),
@@ -63,6 +75,9 @@ STILL_TRUE: dict[str, frozenset[str] | None] = {
     "booking_received": frozenset({"pending", "paid", "checked_in"}),
     "payment_confirmed": frozenset({"paid", "checked_in", "checked_out"}),
     "deposit_amount_mismatch": frozenset({"pending"}),
+    "payment_shortfall": frozenset({"pending"}),
+    "payment_rest_requested": frozenset({"pending"}),
+    "shortfall_canceled": frozenset({"canceled", "refunded"}),
     "hold_expired": frozenset({"canceled"}),
     "booking_canceled": frozenset({"canceled", "refunded"}),
     "booking_changed": frozenset({"pending", "paid"}),
@@ -70,6 +85,7 @@ STILL_TRUE: dict[str, frozenset[str] | None] = {
     "refund_requested": None,
     "refund_approved": None,
     "refund_refused": None,
+    "refund_sent": None,
     "refund_account_needed": None,
     "payout_delayed": None,
     "room_assigned": frozenset({"paid", "checked_in"}),

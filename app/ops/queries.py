@@ -21,8 +21,9 @@ LIST_LIMIT = 200
 # --- bank-transfer orders waiting for a deposit ------------------------------------
 
 def _waiting_transfers():
+    # A booking whose time ended with part paid waits for a person instead (app.deposits.shortfall).
     return (Reservation.status == ReservationStatus.PENDING,
-            Reservation.payment_method == PaymentMethod.BANK_TRANSFER)
+            Reservation.payment_method == PaymentMethod.BANK_TRANSFER, Reservation.payment_shortfall_at.is_(None))
 
 
 @dataclass

@@ -16,6 +16,8 @@ from app.booking import display
 from app.booking.queries import get_reservation_by_public_id
 from app.booking.services import outstanding_amount
 from app.core import clock
+from app.ledger.labels import kind_label, source_label
+from app.ledger.services import money_summary
 from app.ops import policies, queries
 from app.ops import today as _today_items  # noqa: F401  (registers this package's Today items)
 from app.ops.checklist import SECTION_TIMES, actions_for, collect_today, nav_link, panels_for
@@ -76,7 +78,14 @@ def today():
 @bp.get("/orders")
 @role_required("staff")
 def orders():
-    return render_template("ops/orders.html", orders=queries.list_waiting_transfers(), now=clock.now(),
+    from app.deposits.shortfall import count_shortfalls
+    from app.ledger.services import paid_amounts
+
+    found = queries.list_waiting_transfers()
+    # What each still owes comes from the ledger (a partial deposit counts); short ones past their time
+    # wait on their own 🛑 list.
+    return render_template("ops/orders.html", orders=found, now=clock.now(), paid=paid_amounts(r.id for r in found),
+                           shortfalls=count_shortfalls().count,
                            urgent_within=policies.TRANSFER_URGENT_WITHIN, limit=queries.LIST_LIMIT)
 
 
@@ -132,4 +141,5 @@ def reservation(reservation_id: str):
     return render_template("ops/reservation.html", **display.template_labels(), r=found, payments=payments,
                            refunds=refunds, history=queries.reservation_history(found.id),
                            actions=actions_for(found, current_user), panels=panels_for(found, current_user),
-                           outstanding=outstanding_amount(found))
+                           outstanding=outstanding_amount(found), money=money_summary(found),
+                           ledger_kind=kind_label, ledger_source=source_label)

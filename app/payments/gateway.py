@@ -7,6 +7,7 @@ like a real processor: latency, declines, timeouts, idempotency, webhooks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from flask import current_app
@@ -76,7 +77,16 @@ class PaymentGateway(Protocol):
         """What became of the charge with this key (None: the gateway never saw it)."""
 
     def refund(self, *, idempotency_key: str, charge_id: str, amount: int, currency: str) -> RefundResult:
-        """Pay back (part of) a charge; the same key never refunds twice."""
+        """Pay back (part of) a charge; the same key never refunds twice.
+        May raise GatewayTimeout or GatewayUnavailable."""
+
+    def refund_status(self, idempotency_key: str) -> RefundResult | None:
+        """What became of the refund with this key (None: the gateway never received it).
+        May raise GatewayTimeout or GatewayUnavailable."""
+
+    def settlement_file(self, business_date: date) -> bytes | None:
+        """The gateway's settlement file of a business date (format: app.payments.settlement),
+        or None when it is not ready yet. Reading it changes nothing."""
 
 
 def get_gateway() -> PaymentGateway:

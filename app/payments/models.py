@@ -22,6 +22,7 @@ class Payment(TimestampMixin, db.Model):
     method: Mapped[str] = mapped_column(String(20), nullable=False)
     amount: Mapped[int] = mapped_column(nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    # pending → completed | failed | canceled; completed → reversed (the bank took a deposit back).
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING, nullable=False)
     # Sum of completed refunds against this payment; never above `amount`.
     refunded_amount: Mapped[int] = mapped_column(default=0, nullable=False)

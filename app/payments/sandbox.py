@@ -15,9 +15,13 @@ Test cards (any future expiry, any 3-digit CVC):
 | 4000 0000 0000 0119 | failed: processing_error (nothing charged)             |
 | 4000 0000 0000 3220 | times out, but the charge went through (webhook later) |
 | 4000 0000 0000 3238 | times out, and nothing was charged                     |
+| 4000 0000 0000 5126 | approved; its refunds go through but every answer is lost (timeout) |
+| 4000 0000 0000 5134 | approved; its refund requests never arrive (timeout, nothing refunded) |
+| 4000 0000 0000 5142 | approved; its first refund request never arrives (timeout), later ones do |
 
 Every call waits SANDBOX_GATEWAY_LATENCY_MS first. The same idempotency key
-returns the first result and never charges twice.
+returns the first result and never charges twice; refunds likewise, and
+`refund_status(key)` says what became of a refund (None: never received).
 """
 from __future__ import annotations
 
@@ -29,8 +33,9 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from app.payments.gateway import (
     CardDetails,
@@ -48,6 +53,12 @@ DECLINES = {
 }
 TIMEOUT_CHARGED = "4000000000003220"
 TIMEOUT_NOT_CHARGED = "4000000000003238"
+#: card → what happens to the refunds of its charges (kept per charge in `refund_faults`).
+REFUND_FAULTS = {
+    "4000000000005126": "answer_lost",   # refunded, but the answer never comes back
+    "4000000000005134": "never_arrives",  # no refund request of this charge gets through
+    "4000000000005142": "first_lost",    # the first refund request is lost, later ones get through
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS charges (
@@ -57,6 +68,9 @@ CREATE TABLE IF NOT EXISTS charges (
 CREATE TABLE IF NOT EXISTS refunds (
     idempotency_key TEXT PRIMARY KEY, refund_id TEXT UNIQUE, charge_id TEXT, amount INTEGER,
     status TEXT, failure_code TEXT, created_at TEXT);
+CREATE TABLE IF NOT EXISTS refund_faults (charge_id TEXT PRIMARY KEY, mode TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refund_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT, charge_id TEXT, outcome TEXT, received_at TEXT);
 CREATE TABLE IF NOT EXISTS webhooks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT, payload TEXT, created_at TEXT,
     delivered_at TEXT, attempts INTEGER NOT NULL DEFAULT 0);
@@ -66,7 +80,11 @@ _initialised: set[str] = set()
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    """The processor's clock: Frontdesk's (app.core.clock), so tests that move time move it too;
+    in production both are the wall clock."""
+    from app.core import clock
+
+    return clock.now().astimezone(timezone.utc).isoformat()
 
 
 class SandboxGateway:
@@ -125,6 +143,9 @@ class SandboxGateway:
                     " card_token, failure_code, failure_message, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (idempotency_key, charge_id, amount, currency, status, card.last4, card_brand(number),
                      "tok_" + secrets.token_hex(8), code, message, _now()))
+                if number in REFUND_FAULTS:
+                    conn.execute("INSERT OR IGNORE INTO refund_faults (charge_id, mode) VALUES (?, ?)",
+                                 (charge_id, REFUND_FAULTS[number]))
                 self._queue_webhook(conn, "charge." + status, {"idempotencyKey": idempotency_key,
                                                                "chargeId": charge_id})
                 row = conn.execute("SELECT * FROM charges WHERE idempotency_key = ?",
@@ -142,23 +163,48 @@ class SandboxGateway:
     def refund(self, *, idempotency_key: str, charge_id: str, amount: int, currency: str) -> RefundResult:
         self._wait()
         with self._db() as conn:
+            fault = conn.execute("SELECT mode FROM refund_faults WHERE charge_id = ?", (charge_id,)).fetchone()
+            fault = fault["mode"] if fault else None
+            earlier = conn.execute("SELECT COUNT(*) FROM refund_requests WHERE charge_id = ?",
+                                   (charge_id,)).fetchone()[0]
+            lost = fault == "never_arrives" or (fault == "first_lost" and earlier == 0)
+            outcome = "lost" if lost else "answer_lost" if fault == "answer_lost" else "answered"
+            conn.execute("INSERT INTO refund_requests (idempotency_key, charge_id, outcome, received_at)"
+                         " VALUES (?,?,?,?)", (idempotency_key, charge_id, outcome, _now()))
+            row = None if lost else self._refund_once(conn, idempotency_key, charge_id, amount, currency)
+        if outcome != "answered":
+            raise GatewayTimeout("the gateway did not answer in time")
+        return self._refund_result(row)
+
+    def _refund_once(self, conn, idempotency_key: str, charge_id: str, amount: int, currency: str):
+        row = conn.execute("SELECT * FROM refunds WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+        if row is None:
+            charge = conn.execute("SELECT * FROM charges WHERE charge_id = ?", (charge_id,)).fetchone()
+            if charge is None or charge["status"] != "succeeded":
+                status, code = "failed", "no_such_charge"
+            elif charge["currency"] != currency or charge["refunded"] + amount > charge["amount"]:
+                status, code = "failed", "amount_too_large"
+            else:
+                status, code = "succeeded", None
+                conn.execute("UPDATE charges SET refunded = refunded + ? WHERE charge_id = ?",
+                             (amount, charge_id))
+            refund_id = "re_" + secrets.token_hex(10)
+            conn.execute("INSERT INTO refunds (idempotency_key, refund_id, charge_id, amount, status,"
+                         " failure_code, created_at) VALUES (?,?,?,?,?,?,?)",
+                         (idempotency_key, refund_id, charge_id, amount, status, code, _now()))
+            row = conn.execute("SELECT * FROM refunds WHERE idempotency_key = ?",
+                               (idempotency_key,)).fetchone()
+        return row
+
+    def refund_status(self, idempotency_key: str) -> RefundResult | None:
+        """What became of the refund with this key; None when no request of it ever arrived."""
+        self._wait()
+        with self._db() as conn:
             row = conn.execute("SELECT * FROM refunds WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
-            if row is None:
-                charge = conn.execute("SELECT * FROM charges WHERE charge_id = ?", (charge_id,)).fetchone()
-                if charge is None or charge["status"] != "succeeded":
-                    status, code = "failed", "no_such_charge"
-                elif charge["currency"] != currency or charge["refunded"] + amount > charge["amount"]:
-                    status, code = "failed", "amount_too_large"
-                else:
-                    status, code = "succeeded", None
-                    conn.execute("UPDATE charges SET refunded = refunded + ? WHERE charge_id = ?",
-                                 (amount, charge_id))
-                refund_id = "re_" + secrets.token_hex(10)
-                conn.execute("INSERT INTO refunds (idempotency_key, refund_id, charge_id, amount, status,"
-                             " failure_code, created_at) VALUES (?,?,?,?,?,?,?)",
-                             (idempotency_key, refund_id, charge_id, amount, status, code, _now()))
-                row = conn.execute("SELECT * FROM refunds WHERE idempotency_key = ?",
-                                   (idempotency_key,)).fetchone()
+        return self._refund_result(row) if row else None
+
+    @staticmethod
+    def _refund_result(row) -> RefundResult:
         return RefundResult(row["status"], row["refund_id"], row["failure_code"],
                             None if row["status"] == "succeeded" else "The refund was refused by the gateway.")
 
@@ -185,12 +231,64 @@ class SandboxGateway:
             else:
                 conn.execute("UPDATE webhooks SET attempts = attempts + 1 WHERE id = ?", (webhook_id,))
 
+    # -- the daily settlement file (app.payments.settlement) ---------------------------
+
+    def settlement_file(self, business_date: date, tz: str = "Asia/Seoul") -> bytes:
+        """The settlement file of `business_date` (local to `tz`): every succeeded charge (APPROVAL,
+        fee SANDBOX_FEE_BASIS_POINTS) and refund (CANCEL, no fee given back) made that day, as a real
+        processor sends it the next morning. Reading it changes nothing."""
+        from app.payments import settlement
+
+        zone = ZoneInfo(tz)
+        start = datetime.combine(business_date, datetime.min.time(), tzinfo=zone)
+        end = start + timedelta(days=1)
+
+        def on_the_day(stamp: str) -> datetime | None:
+            at = datetime.fromisoformat(stamp)
+            return at.astimezone(zone) if start <= at < end else None
+
+        rows = []
+        with self._db() as conn:
+            for c in conn.execute("SELECT * FROM charges WHERE status = 'succeeded' ORDER BY created_at, charge_id"):
+                at = on_the_day(c["created_at"])
+                if at is not None:
+                    fee = settlement.compute_fee(c["amount"])
+                    rows.append({"record_type": settlement.APPROVAL, "transaction_id": c["charge_id"],
+                                 "order_id": c["idempotency_key"], "transacted_at": at, "amount": c["amount"],
+                                 "fee": fee})
+            for r in conn.execute("SELECT r.*, c.idempotency_key AS order_id FROM refunds r JOIN charges c"
+                                  " ON c.charge_id = r.charge_id WHERE r.status = 'succeeded'"
+                                  " ORDER BY r.created_at, r.refund_id"):
+                at = on_the_day(r["created_at"])
+                if at is not None:
+                    rows.append({"record_type": settlement.CANCEL, "transaction_id": r["refund_id"],
+                                 "order_id": r["order_id"], "original_transaction_id": r["charge_id"],
+                                 "transacted_at": at, "amount": -r["amount"], "fee": 0})
+        rows.sort(key=lambda row: (row["transacted_at"], row["transaction_id"]))
+        return settlement.write(business_date, rows)
+
+    def settlement_payment(self, business_date: date) -> tuple[date, int, str]:
+        """How the sandbox pays a day's card money: (the day it lands on our bank statement, the file's
+        net, the memo), i.e. the next day, with settlement.settlement_memo(business_date)."""
+        from app.payments import settlement
+
+        net = settlement.parse(self.settlement_file(business_date)).total_net
+        return business_date + timedelta(days=1), net, settlement.settlement_memo(business_date)
+
     # -- inspection (tests, back office) -------------------------------------------
 
     def charges_for(self, idempotency_key: str) -> int:
         with self._db() as conn:
             return conn.execute("SELECT COUNT(*) FROM charges WHERE idempotency_key = ? AND status = 'succeeded'",
                                 (idempotency_key,)).fetchone()[0]
+
+    def refund_requests_for(self, idempotency_key: str) -> list[str]:
+        """The outcome of every refund request sent with this key, in order
+        ("answered", "answer_lost" or "lost")."""
+        with self._db() as conn:
+            rows = conn.execute("SELECT outcome FROM refund_requests WHERE idempotency_key = ? ORDER BY id",
+                                (idempotency_key,)).fetchall()
+        return [row[0] for row in rows]
 
     def refunded_total(self, charge_id: str) -> int:
         with self._db() as conn:

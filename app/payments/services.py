@@ -217,14 +217,16 @@ def apply_charge_result(payment_id: int, result: ChargeResult | None, *, actor: 
     return run_in_transaction(work)
 
 
-def _complete(payment: Payment, actor: Actor) -> None:
-    """pending → completed, and the booking → paid; money for a booking that is
-    no longer pending gets a refund request instead (no commit)."""
+def _complete(payment: Payment, actor: Actor, *, statement_line_id: int | None = None) -> None:
+    """pending → completed with its ledger row, and the booking → paid; money for a
+    booking that is no longer pending gets a refund request instead (no commit)."""
+    from app.ledger.services import record_payment
     from app.refunds.policies import OurFault
     from app.refunds.services import request_refund
 
     payment.status = next_state(payment.status, PaymentStatus.COMPLETED)
     payment.completed_at = clock.now()
+    record_payment(payment, actor=actor, statement_line_id=statement_line_id)
     audit.record("payment.completed", entity_type="payment", entity_id=payment.public_id,
                  reservation_id=payment.reservation_id, actor=actor, from_state=PaymentStatus.PENDING,
                  to_state=PaymentStatus.COMPLETED, data={"amount": payment.amount})
@@ -237,7 +239,8 @@ def _complete(payment: Payment, actor: Actor) -> None:
 
 def record_completed_payment(reservation: Reservation, *, method: str, amount: int, actor: Actor,
                              payer_name: str | None = None, reference: str | None = None,
-                             details: dict[str, Any] | None = None) -> Payment:
+                             details: dict[str, Any] | None = None,
+                             statement_line_id: int | None = None) -> Payment:
     """A payment that already happened (a matched bank deposit, a manager's
     manual mark-as-paid): completed at once. No commit."""
     payment = Payment(public_id=public_id("pay"), reservation_id=reservation.id, method=method, amount=amount,
@@ -245,7 +248,7 @@ def record_completed_payment(reservation: Reservation, *, method: str, amount: i
                       deposit_reference=reference, details=details, request_id=current_request_id())
     db.session.add(payment)
     db.session.flush()
-    _complete(payment, actor)
+    _complete(payment, actor, statement_line_id=statement_line_id)
     return payment
 
 

@@ -11,6 +11,7 @@ class PaymentStatus(StrEnum):
     COMPLETED = "completed"  # money received
     FAILED = "failed"        # declined or errored; nothing taken
     CANCELED = "canceled"    # a bank-transfer order that was never paid
+    REVERSED = "reversed"    # the bank took a deposit back (a reversed credit on the statement)
 
 
 class PaymentMethod(StrEnum):
@@ -22,9 +23,10 @@ P = PaymentStatus
 
 TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     P.PENDING: frozenset({P.COMPLETED, P.FAILED, P.CANCELED}),
-    P.COMPLETED: frozenset(),
+    P.COMPLETED: frozenset({P.REVERSED}),
     P.FAILED: frozenset(),
     P.CANCELED: frozenset(),
+    P.REVERSED: frozenset(),
 }
 
 

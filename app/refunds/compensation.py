@@ -17,6 +17,7 @@ from app.core.db import run_in_transaction
 from app.core.errors import IllegalTransition, NotFound
 from app.core.ids import public_id
 from app.extensions import db
+from app.ledger.services import record_coupon
 from app.notifications.services import queue_notification
 from app.refunds.decisions import in_language, lock_reservation, new_coupon_code
 from app.refunds.models import Compensation, Coupon, CouponKind
@@ -120,6 +121,7 @@ def _give(*, email: str, occurrence: int, actor: Actor, reason: str | None, conf
                         created_by_id=actor.id if actor.is_operator else None)
         db.session.add(coupon)
         db.session.flush()
+        record_coupon(coupon, reservation_id=reservation.id if reservation is not None else None, actor=actor)
     comp = Compensation(public_id=public_id("cmp"), guest_email=email, occurrence=occurrence,
                         conflict_id=conflict.id if conflict is not None else None,
                         reservation_id=reservation.id if reservation is not None else None,

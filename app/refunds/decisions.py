@@ -5,7 +5,8 @@ the refund's status: two operators deciding at once, a double click or a
 retried POST give one effect. The sum of refunds of a reservation is checked
 against what was paid under that lock. A card refund is sent to the gateway by
 a job on the `high` queue (no network call inside a transaction), with an
-idempotency key derived from our refund's id, so a job run twice refunds once.
+idempotency key derived from our refund's id, so a job run twice refunds once;
+when the gateway does not answer, app.refunds.card asks it on a schedule.
 A bank-transfer refund becomes a payout once the customer's account is known.
 """
 from __future__ import annotations
@@ -18,21 +19,21 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.booking.models import Reservation
 from app.booking.states import ReservationStatus
 from app.core import audit, clock
 from app.core.actor import Actor
-from app.core.db import end_transaction, lock_by_id, run_in_transaction
+from app.core.db import lock_by_id, run_in_transaction
 from app.core.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from app.core.ids import CODE_ALPHABET
 from app.core.jobs import enqueue_after_commit, job_id_for
 from app.core.money import format_money
 from app.extensions import db
+from app.ledger.services import record_coupon
 from app.notifications.services import queue_notification
 from app.payments.models import Payment
-from app.payments.states import PaymentStatus
 from app.refunds import labels
 from app.refunds.models import Coupon, CouponKind, Refund
 from app.refunds.policies import (
@@ -40,9 +41,10 @@ from app.refunds.policies import (
     RefundCase,
     apology_coupon_amount,
     needs_manager,
+    next_check_at,
 )
-from app.refunds.services import refundable_amount, request_refund
-from app.refunds.states import COMMITTED, RefundStatus, next_state
+from app.refunds.services import in_flight_amount, refundable_amount, request_refund
+from app.refunds.states import RefundStatus, next_state
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +113,13 @@ class RefundFacts:
 
 
 def facts_for(refund: Refund) -> RefundFacts:
+    """The money facts from the ledger (paid, given back) and the refunds still under way."""
+    from app.ledger.services import paid_amount, refunded_amount
+
     reservation = refund.reservation
     tz = ZoneInfo(reservation.hotel.timezone)
-    paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.reservation_id == reservation.id, Payment.status == PaymentStatus.COMPLETED)) or 0
-    refunded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.reservation_id == reservation.id, Refund.status == R.COMPLETED)) or 0
-    committed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.reservation_id == reservation.id, Refund.id != refund.id,
-        Refund.status.in_([s.value for s in COMMITTED]), Refund.status != R.COMPLETED)) or 0
+    paid, refunded = paid_amount(reservation.id), refunded_amount(reservation.id)
+    committed = in_flight_amount(reservation.id, exclude_refund_id=refund.id)
     asked_on = refund.created_at.astimezone(tz).date()
     return RefundFacts(
         paid=paid, refunded=refunded, committed_other=committed,
@@ -237,6 +237,7 @@ def give_apology_coupon(refund: Refund, *, actor: Actor) -> Coupon:
                     created_by_id=actor.id if actor.is_operator else None)
     db.session.add(coupon)
     db.session.flush()
+    record_coupon(coupon, reservation_id=reservation.id, refund_id=refund.id, actor=actor)
     audit.record("coupon.given", entity_type="coupon", entity_id=coupon.code, reservation_id=reservation.id,
                  actor=actor, reason=coupon.reason,
                  data={"kind": coupon.kind, "value": coupon.value, "currency": coupon.currency,
@@ -249,6 +250,9 @@ def _execute(refund: Refund, *, actor: Actor, account=None) -> None:
     method = payment_method(refund)
     if method == "card" and refund.payment is not None and refund.payment.gateway_charge_id:
         _move(refund, R.PROCESSING, actor=actor)
+        # The first check time is written now, so a send job that never runs is caught by the
+        # safety net (app.refunds.card); the send job moves it after the gateway's answer.
+        refund.checks, refund.next_check_at = 0, next_check_at(0, clock.now())
         ring_card_refund(refund)
         return
     from app.remittance.services import ask_for_refund_account, create_refund_payout
@@ -342,43 +346,17 @@ def send_again(refund_id: int, *, actor: Actor, reason: str | None = None) -> Re
 
 
 def gateway_key(refund: Refund) -> str:
-    """The gateway's idempotency key: derived from our refund, so a retry refunds once."""
-    return f"refund-{refund.public_id}"
+    """The gateway's idempotency key (app.refunds.card)."""
+    from app.refunds.card import gateway_key as key
+
+    return key(refund)
 
 
 def run_card_refund(refund_id: int) -> str:
-    """The job: send a processing card refund to the gateway and record the answer."""
-    from app.payments.gateway import GatewayTimeout, GatewayUnavailable, get_gateway
+    """The send job of a card refund (app.refunds.card.run_card_refund)."""
+    from app.refunds.card import run_card_refund as run
 
-    refund = db.session.get(Refund, refund_id)
-    if refund is None or refund.status != R.PROCESSING or refund.payment is None:
-        return "nothing"
-    key, charge_id = gateway_key(refund), refund.payment.gateway_charge_id
-    amount, currency = refund.amount, refund.currency
-    end_transaction()                                   # no transaction open during the network call
-    try:
-        result = get_gateway().refund(idempotency_key=key, charge_id=charge_id, amount=amount, currency=currency)
-    except (GatewayTimeout, GatewayUnavailable) as exc:
-        log.warning("card refund %s: no answer from the gateway (%s); it stays processing", refund_id, exc)
-        return "unknown"
-
-    def work() -> str:
-        current = db.session.get(Refund, refund_id)
-        lock_reservation(current.reservation_id)
-        locked = lock_refund(refund_id)
-        if locked.status != R.PROCESSING:
-            return "nothing"
-        if result.status == "succeeded":
-            locked.gateway_refund_id = result.refund_id
-            _move(locked, R.COMPLETED, actor=SYSTEM, data={"gateway_refund_id": result.refund_id})
-            count_refunded(locked)
-            on_refund_completed(locked, actor=SYSTEM)
-            return "completed"
-        locked.failure_message = f"{result.failure_code}: {result.failure_message}"
-        _move(locked, R.FAILED, actor=SYSTEM, reason=result.failure_code)
-        return "failed"
-
-    return run_in_transaction(work)
+    return run(refund_id)
 
 
 def count_refunded(refund: Refund) -> None:
@@ -394,11 +372,26 @@ def count_refunded(refund: Refund) -> None:
         log.error("refund %s is larger than what is left of its payment", refund.public_id)
 
 
-def on_refund_completed(refund: Refund, *, actor: Actor) -> None:
-    """A refund's money went back: a canceled booking becomes refunded (no commit)."""
+def on_refund_completed(refund: Refund, *, actor: Actor, payout=None) -> None:
+    """A refund's money has left us (its ledger row is written): the guest is told once per
+    movement (`refund_sent`), and a canceled booking becomes refunded when everything paid
+    went back (ledger: refunded >= paid); after a partial refund it stays canceled, with
+    the rest still refundable. No commit; safe twice (the message is keyed, the booking
+    moves once)."""
     from app.booking.services import mark_refunded
+    from app.ledger.services import paid_amount, refunded_amount
 
-    mark_refunded(refund.reservation_id, actor=actor, reason=f"refund {refund.public_id}")
+    reservation = refund.reservation
+    if refunded_amount(reservation.id) >= paid_amount(reservation.id):
+        mark_refunded(reservation.id, actor=actor, reason=f"refund {refund.public_id}")
+    context = {"amount": refund.amount, "currency": refund.currency,
+               "method": "bank_transfer" if payout is not None else "card"}
+    if payout is not None:
+        context["account"] = payout.account.label(reservation.language if reservation.language == "ko" else "en")
+    elif refund.payment is not None and refund.payment.card_last4:
+        context["card_last4"] = refund.payment.card_last4
+    key = refund.public_id if payout is None else f"{refund.public_id}:{payout.public_id}"
+    queue_notification("refund_sent", reservation=reservation, key=key, context=context)
 
 
 def money_text(amount: int, currency: str, locale: str) -> str:

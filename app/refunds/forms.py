@@ -7,8 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import ConfirmMixin
 from app.refunds.labels import OPEN_REASONS
-from app.remittance.forms import AccountFieldsMixin, ConfirmMixin
+from app.remittance.forms import AccountFieldsMixin
 
 
 class DecisionForm(ConfirmMixin, FlaskForm):

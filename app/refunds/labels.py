@@ -13,6 +13,8 @@ POLICY_REASONS = {
     "window_passed": _l("Canceled on the day of check-in: the rules give no refund."),
     "stay_started": _l("The stay has already started (or the check-in date has passed): the rules give no refund."),
     "price_difference": _l("The booking was changed to a cheaper one: the difference is refunded."),
+    "overpayment": _l("More money arrived than the booking costs (or after it was canceled): the extra is paid back."),
+    "unpaid_booking": _l("The booking was canceled before it was fully paid: everything paid is paid back."),
     "our_fault:service_error": _l("Our service made a mistake: full refund and an apology coupon, whatever the rules say."),
     "our_fault:overbooking": _l("We could not give the room we sold (overbooking): full refund and an apology coupon."),
     "our_fault:hotel_closure": _l("The hotel is closed: full refund and an apology coupon."),

@@ -37,6 +37,10 @@ class Refund(TimestampMixin, db.Model):
     failure_message: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     request_id: Mapped[str | None] = mapped_column(String(100))
+    # A card refund whose outcome is unknown (the gateway timed out): when the gateway is
+    # asked next, and how many of policies.REFUND_CHECK_DELAYS' checks were made.
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checks: Mapped[int] = mapped_column(default=0, nullable=False)
 
     reservation = relationship("Reservation", backref="refunds")
     payment = relationship("Payment")
@@ -44,6 +48,7 @@ class Refund(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_non_negative"),
         Index("ix_refunds_status_created", "status", "created_at"),
+        Index("ix_refunds_status_next_check", "status", "next_check_at"),
     )
 
 

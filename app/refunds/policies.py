@@ -10,7 +10,7 @@ Seed 003 gives the amount by days until check-in; seed 004 gives the cases:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 #: (at least this many days before check-in, percent refunded). First match wins.
@@ -103,6 +103,33 @@ APOLOGY_COUPON_DAYS = 365
 def apology_coupon_amount(refund_amount: int) -> int:
     """10 % of the refund (at least ₩10,000), rounded down to a whole 1,000."""
     return max(APOLOGY_COUPON_MIN_AMOUNT, refund_amount * APOLOGY_COUPON_PERCENT // 100 // 1000 * 1000)
+
+
+# --- a card refund whose outcome is unknown -------------------------------------------
+
+#: When the gateway did not answer (a timeout, or it was unavailable), it is asked about the
+#: refund (same idempotency key) this long after the send, then after each check that still
+#: gives no answer: check n is due REFUND_CHECK_DELAYS[n-1] after the one before. A check that
+#: finds the gateway never received the refund sends it again (the key makes that safe).
+#: When the last check still has no answer the refund is `failed`, for a person.
+REFUND_CHECK_DELAYS: tuple[timedelta, ...] = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_REFUND_CHECKS = len(REFUND_CHECK_DELAYS)
+
+
+def next_check_at(checks_done: int, now: datetime) -> datetime | None:
+    """When to ask the gateway next after `checks_done` checks without an answer
+    (0: right after the send); None when the checks are used up."""
+    if checks_done < 0:
+        raise ValueError("checks_done counts the checks made")
+    if checks_done >= MAX_REFUND_CHECKS:
+        return None
+    return now + REFUND_CHECK_DELAYS[checks_done]
 
 
 # --- compensation for booking conflicts (seed 000 "고객 보상 기준") ----------------------

@@ -1,6 +1,7 @@
 """Read-only lookups for the refund pages (no commits)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -57,16 +58,37 @@ def count_waiting() -> tuple[int, object]:
     return count or 0, oldest
 
 
-#: A card refund still at the gateway after this long is stuck (a timeout nobody resolved).
+#: A card refund whose gateway check is this late is stuck: nothing is asking the gateway
+#: (no worker, no scheduler, no safety net). Checks on schedule are not a person's work.
 PROCESSING_STUCK_AFTER = timedelta(minutes=30)
 
 
 def count_failed(now: datetime | None = None) -> int:
-    """Refunds a person must look at: refused by the gateway or bank, or stuck at the gateway."""
+    """Refunds a person must look at: refused by the gateway or bank, no answer after every
+    check (both `failed`), or a check overdue by PROCESSING_STUCK_AFTER."""
     stuck_before = (now or clock.now()) - PROCESSING_STUCK_AFTER
     return db.session.scalar(select(func.count()).select_from(Refund).where(or_(
         Refund.status == RefundStatus.FAILED,
-        and_(Refund.status == RefundStatus.PROCESSING, Refund.updated_at < stuck_before)))) or 0
+        and_(Refund.status == RefundStatus.PROCESSING,
+             func.coalesce(Refund.next_check_at, Refund.updated_at) < stuck_before)))) or 0
+
+
+@dataclass(frozen=True)
+class RefundMoney:
+    """A booking's money for its refunds, from the ledger (the reservation page's refunds box)."""
+
+    paid: int
+    refunded: int        # went back to the guest
+    on_the_way: int      # refunds decided whose money has not left yet
+    refundable: int      # what may still be refunded
+
+
+def money_of(reservation: Reservation) -> RefundMoney:
+    from app.ledger.services import paid_amount, refunded_amount
+    from app.refunds.services import in_flight_amount, refundable_amount
+
+    return RefundMoney(paid_amount(reservation.id), refunded_amount(reservation.id),
+                       in_flight_amount(reservation.id), refundable_amount(reservation))
 
 
 def history_of(refund: Refund) -> list[AuditEvent]:

@@ -14,16 +14,35 @@ from app.payments.models import Payment
 from app.payments.states import PaymentStatus
 from app.refunds.models import Refund
 from app.refunds.policies import RefundCase, compute_refund
-from app.refunds.states import COMMITTED, RefundStatus
+from app.refunds.states import IN_FLIGHT, RefundStatus
+
+
+def in_flight_amount(reservation_id: int, *, exclude_refund_id: int | None = None) -> int:
+    """Refunds of a booking decided and on their way whose money has not left yet
+    (approved, at the gateway, waiting for an account or a payout)."""
+    query = select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.reservation_id == reservation_id, Refund.status.in_([s.value for s in IN_FLIGHT]))
+    if exclude_refund_id is not None:
+        query = query.where(Refund.id != exclude_refund_id)
+    return int(db.session.scalar(query) or 0)
 
 
 def refundable_amount(reservation) -> int:
-    """Completed payments less every refund already approved or paid (never negative)."""
-    paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.reservation_id == reservation.id, Payment.status == PaymentStatus.COMPLETED)) or 0
-    committed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.reservation_id == reservation.id, Refund.status.in_([s.value for s in COMMITTED]))) or 0
-    return max(0, paid - committed)
+    """What may still be refunded (never negative), from the ledger: what was paid, less what
+    went back, less the refunds committed but not completed yet."""
+    from app.ledger.services import paid_amount, refunded_amount
+
+    left = paid_amount(reservation.id) - refunded_amount(reservation.id) - in_flight_amount(reservation.id)
+    return max(0, left)
+
+
+#: Why a refund of a fixed amount (not the policy's) is opened, by its source.
+FIXED_AMOUNT_REASONS = {
+    "modification": "price_difference",   # a change made the booking cheaper
+    "overpayment": "overpayment",         # more money than owed, or money for a canceled booking
+    "shortfall": "unpaid_booking",        # the booking was never fully paid: everything paid goes back
+    "partial_payment": "unpaid_booking",
+}
 
 
 def request_refund(reservation, *, source: str, requested_reason: str | None = None,
@@ -46,7 +65,8 @@ def request_refund(reservation, *, source: str, requested_reason: str | None = N
     )
     case, percent, amount, reason = rec.case, rec.percent, rec.amount, rec.reason
     if fixed_amount is not None:
-        case, amount, reason = RefundCase.A, min(fixed_amount, refundable), "price_difference"
+        case, amount = RefundCase.A, min(fixed_amount, refundable)
+        reason = FIXED_AMOUNT_REASONS.get(source, "price_difference")
         percent = amount * 100 // refundable
     payment = db.session.scalar(select(Payment).where(
         Payment.reservation_id == reservation.id, Payment.status == PaymentStatus.COMPLETED

@@ -26,6 +26,7 @@ def refund_requests_waiting() -> TodayCount:
 def refunds_failed() -> TodayCount:
     count = queries.count_failed()
     return TodayCount(key="refunds_failed", title=_l("Refunds that failed or are stuck"),
-                      why=_l("The card company or the bank refused to pay the money back, or has not answered for "
-                             "30 minutes; the customer is still waiting for it. Open it and press “Send again”."),
+                      why=_l("The card company or the bank refused to pay the money back, or the card company "
+                             "never answered although it was asked again and again; the customer is still waiting "
+                             "for it. Open it and press “Send again”, or pay it back another way."),
                       count=count, endpoint="refunds.refunds", severity="bad" if count else "ok")

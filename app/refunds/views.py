@@ -21,7 +21,7 @@ from app.ops.checklist import reservation_action, reservation_panel
 from app.refunds import compensation, decisions, labels, queries
 from app.refunds import today  # noqa: F401  (registers the Today items and nav links)
 from app.refunds.forms import AccountForm, CompensateForm, DecisionForm, OpenRefundForm, SendAgainForm
-from app.refunds.policies import COMPENSATION_TIERS, needs_manager
+from app.refunds.policies import COMPENSATION_TIERS, MAX_REFUND_CHECKS, needs_manager
 from app.refunds.services import refundable_amount
 from app.refunds.states import RefundStatus
 
@@ -45,7 +45,8 @@ def _refund_helpers():
     return {"refund_status_label": labels.status_label, "policy_reason_text": labels.policy_reason,
             "refund_case_label": lambda c: str(labels.CASE_LABELS.get(c, c)),
             "refund_method_label": lambda m: str(labels.METHOD_LABELS.get(m, m)),
-            "refunds_of": queries.refunds_of, "compensations_for": queries.compensations_for_email,
+            "refunds_of": queries.refunds_of, "refund_money_of": queries.money_of,
+            "compensations_for": queries.compensations_for_email,
             "coupons_for": queries.coupons_for_email}
 
 
@@ -101,7 +102,7 @@ def _detail(refund, **extra):
     return dict(refund=refund, r=refund.reservation, facts=facts, waiting=waiting, recommended=recommended,
                 is_manager=_is_manager(), coupon=queries.coupon_of(refund), history=queries.history_of(refund),
                 refuse_needs_manager=needs_manager(refund.policy_amount, 0), locale=_locale(),
-                send_again_form=SendAgainForm(), **extra)
+                send_again_form=SendAgainForm(), max_checks=MAX_REFUND_CHECKS, **extra)
 
 
 @bp.get("/ops/refunds/<public_id>")
@@ -181,8 +182,9 @@ def _done_message(refund) -> str:
         return _("Refused. The customer gets the “refund not possible” message in %(language)s within a minute.",
                  language=language)
     if refund.status == RefundStatus.PROCESSING:
-        return _("Approved. %(amount)s goes back to the card within a minute; the customer gets an email in "
-                 "%(language)s.", amount=amount, language=language)
+        return _("Approved. %(amount)s is being sent back to the card. The customer gets an email in %(language)s "
+                 "now, and a second one when the money has left; if the card company does not answer, it is asked "
+                 "again by itself.", amount=amount, language=language)
     if refund.status == RefundStatus.AWAITING_ACCOUNT:
         return _("Approved. The customer gets a link in %(language)s to give the account for %(amount)s; the "
                  "refund waits here until then. If they call, you can enter the account yourself.",

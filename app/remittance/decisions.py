@@ -21,16 +21,17 @@ from app.core.errors import DomainError, IllegalTransition, NotFound, Validation
 from app.extensions import db
 from app.refunds.models import Refund
 from app.refunds.states import RefundStatus
-from app.remittance import fund as fund_service
 from app.remittance import tokens
 from app.remittance.models import Payout, PayoutPurpose
 from app.remittance.policies import CHOICES, BankAccount
+from app.remittance.returns import apply_payout_return
 from app.remittance.services import (
     create_payout,
     create_refund_payout,
     lock_payout,
     move_refund,
     open_payout_for_refund,
+    returned_payout_for_refund,
     ring_after_commit,
     transition,
 )
@@ -99,6 +100,9 @@ def change_payout_account(payout_id: int, account: BankAccount, *, actor: Actor,
         payout = lock_payout(payout_id)
         _allowed(payout, "edit_account")
         change = {"choice": "edit_account", "old": payout.account.label("en"), "new": account.label("en")}
+        if payout.status == S.RETURNED and payout.refund_id is not None:
+            # The refund was reopened when the money came back: its new payout replaces this one.
+            return create_refund_payout(payout.refund, account, actor=actor, reason=reason)
         if payout.status == S.RETURNED:
             fresh = create_payout(purpose=payout.purpose, amount=payout.amount, currency=payout.currency,
                                   account=account, memo=payout.memo, refund=payout.refund, replaces=payout,
@@ -120,10 +124,10 @@ def give_up_payout(payout_id: int, *, actor: Actor, reason: str) -> Payout:
     def work() -> Payout:
         payout = lock_payout(payout_id)
         _allowed(payout, "give_up")
-        was, payout.next_attempt_at = payout.status, None
+        payout.next_attempt_at = None
         transition(payout, S.CANCELED, actor=actor, reason=reason, data={"choice": "give_up"})
-        if was != S.RETURNED:  # a returned refund's status is the refunds team's to reopen
-            move_refund(payout, RefundStatus.FAILED, actor=actor, reason=f"payout given up: {reason}")
+        # (a returned payout's refund was reopened, awaiting an account: it fails the same way)
+        move_refund(payout, RefundStatus.FAILED, actor=actor, reason=f"payout given up: {reason}")
         return payout
 
     return run_in_transaction(work)
@@ -132,8 +136,10 @@ def give_up_payout(payout_id: int, *, actor: Actor, reason: str) -> Payout:
 def mark_returned(payout: Payout | int, reference: str, actor: Actor, reason: str) -> Payout:
     """COMPLETED → RETURNED: the money came back (a return credit on the statement). Commits.
 
-    The fund is credited once; the payout then waits in "needs attention" for a
-    person to send it to another account or give up.
+    app.remittance.returns.apply_payout_return does the work: the fund and the ledger
+    get the money back once, a refund is reopened and its guest asked for another
+    account; the payout waits in "needs attention" until it is replaced or given up.
+    Safe twice: a payout already returned is returned unchanged.
     """
     payout_id = payout if isinstance(payout, int) else payout.id
     reason = _check_reason(reason)
@@ -141,17 +147,8 @@ def mark_returned(payout: Payout | int, reference: str, actor: Actor, reason: st
     if not reference or len(reference) > 100:
         raise ValidationFailed(fields={"reference": _l("Copy the return's reference from the bank statement.")})
 
-    def work() -> Payout:
-        locked = lock_payout(payout_id)
-        _allowed(locked, "mark_returned")
-        locked.returned_at, locked.return_reference = clock.now(), reference
-        transition(locked, S.RETURNED, actor=actor, reason=reason, data={"reference": reference})
-        fund_service.credit_return(locked, actor=actor, reference=reference)
-        log.warning("[WARNING] payout %s came back (%s): a person must decide", locked.public_id, reference,
-                    extra={"alert": "WARNING", "payout": locked.public_id})
-        return locked
-
-    return run_in_transaction(work)
+    return run_in_transaction(lambda: apply_payout_return(payout_id, reference=reference, actor=actor,
+                                                          reason=reason))
 
 
 # --- the customer's bank-account form -------------------------------------------------------
@@ -165,9 +162,10 @@ class AccountRequest:
     amount: int
     currency: str
     language: str
-    current: BankAccount | None  # the account that was refused (shown masked)
+    current: BankAccount | None  # the account that was refused, or that sent the money back (shown masked)
     failure_type: str | None
     still_needed: bool
+    returned: bool = False      # the money sent to `current` came back from the bank
 
 
 def _target(token: str) -> tuple[str, Payout | None, Refund | None]:
@@ -195,7 +193,9 @@ def describe_account_request(token: str) -> AccountRequest:
                               payout.account, payout.last_failure_type, payout.status == S.WAITING_FOR_ACCOUNT)
     needed = refund.status in (RefundStatus.APPROVED, RefundStatus.AWAITING_ACCOUNT) \
         and open_payout_for_refund(refund.id) is None
-    return AccountRequest(kind, refund.amount, refund.currency, refund.reservation.language, None, None, needed)
+    returned = returned_payout_for_refund(refund.id)
+    return AccountRequest(kind, refund.amount, refund.currency, refund.reservation.language,
+                          returned.account if returned is not None else None, None, needed, returned is not None)
 
 
 def submit_account(token: str, account: BankAccount) -> Payout:
@@ -224,7 +224,14 @@ def submit_account(token: str, account: BankAccount) -> Payout:
         if refund.status not in (RefundStatus.APPROVED, RefundStatus.AWAITING_ACCOUNT) \
                 or open_payout_for_refund(refund.id) is not None:
             raise NothingToDo()
-        return create_refund_payout(refund, account, actor=Actor.guest(refund.reservation.guest_email))
+        returned = returned_payout_for_refund(refund.id)
+        if returned is not None and (returned.bank_code, returned.account_number) == (account.bank_code,
+                                                                                  account.number):
+            # Never the same account again by itself: the bank sent this one back.
+            raise ValidationFailed(fields={"account_number": _l(
+                "The money we sent to this account came back from the bank. Please give another account.")})
+        return create_refund_payout(refund, account, actor=Actor.guest(refund.reservation.guest_email),
+                                    reason="The customer gave another account.")
 
     return run_in_transaction(work)
 

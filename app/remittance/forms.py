@@ -8,20 +8,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from app.core.forms import ConfirmMixin
 from app.remittance.policies import KOREAN_BANKS, BankAccount, parse_account
 
 
 def bank_choices() -> list[tuple[str, str]]:
     locale = str(get_locale() or "ko")
     return [("", _l("Choose a bank"))] + [(code, ko if locale == "ko" else en) for code, ko, en in KOREAN_BANKS]
-
-
-class ConfirmMixin:
-    confirmed = HiddenField()
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed.data == "yes"
 
 
 class AccountFieldsMixin:

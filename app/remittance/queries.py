@@ -59,6 +59,13 @@ def attention_summary() -> AttentionSummary:
     return AttentionSummary(sum(r[1] for r in rows), {r[0]: r[1] for r in rows}, oldest, len(list_in_doubt()))
 
 
+def count_returned_refund_payouts() -> tuple[int, datetime | None]:
+    """Refund payouts that came back and were not replaced or given up yet: (count, oldest return)."""
+    count, oldest = db.session.execute(select(func.count(Payout.id), func.min(Payout.returned_at)).where(
+        Payout.status == PayoutStatus.RETURNED, Payout.refund_id.is_not(None))).one()
+    return count or 0, oldest
+
+
 def attempts_of(payout: Payout) -> list[PayoutAttempt]:
     return list(db.session.scalars(select(PayoutAttempt).where(PayoutAttempt.payout_id == payout.id)
                                    .order_by(PayoutAttempt.number)))

@@ -15,7 +15,9 @@ transfer id (one per payout), and an attempt job that finds an attempt still
 a job run twice, or re-run after its worker was killed, never moves money twice.
 
 The database holds the state, the attempts and the next-attempt time; RQ is only
-the doorbell: app.remittance.sweep (every minute) rings the attempts that are due.
+the doorbell: a retry is rung for its exact next-attempt time (RQ's enqueue_at,
+app.remittance.doorbell), and app.remittance.sweep (every minute) rings whatever
+is due and was not rung, so a lost or late ring delays a retry by a minute at most.
 The operator's and customer's decisions are in app.remittance.decisions, the
 operating fund in app.remittance.fund.
 """
@@ -37,6 +39,7 @@ from app.core.errors import IllegalTransition, ValidationFailed
 from app.core.ids import public_id
 from app.core.jobs import enqueue_after_commit, job_id_for
 from app.extensions import db
+from app.ledger.services import record_payout
 from app.notifications.services import queue_notification
 from app.payments.models import Payment
 from app.refunds.models import Refund
@@ -45,6 +48,7 @@ from app.refunds.states import next_state as refund_next_state
 from app.remittance import fund as fund_service
 from app.remittance import tokens
 from app.remittance.bank import BankTimeout, BankUnavailable, TransferResult, get_bank
+from app.remittance.doorbell import schedule_after_commit
 from app.remittance.models import Payout, PayoutAttempt, PayoutPurpose
 from app.remittance.policies import (
     ATTEMPT_JOB_TIMEOUT_SECONDS,
@@ -78,6 +82,14 @@ def ring_after_commit(payout: Payout) -> None:
     number = payout.attempt_count + 1
     enqueue_after_commit(ATTEMPT_JOB, payout.id, number, job_id=attempt_job_id(payout.id, number), queue="high",
                          job_timeout=ATTEMPT_JOB_TIMEOUT_SECONDS)
+
+
+def ring_at_after_commit(payout: Payout) -> None:
+    """Enqueue the payout's next attempt for its `next_attempt_at` once the transaction commits
+    (same job id as ring_after_commit; the sweep stays the safety net)."""
+    number = payout.attempt_count + 1
+    schedule_after_commit(ATTEMPT_JOB, payout.id, number, job_id=attempt_job_id(payout.id, number), queue="high",
+                          at=payout.next_attempt_at, job_timeout=ATTEMPT_JOB_TIMEOUT_SECONDS)
 
 
 def lock_payout(payout_id: int) -> Payout:
@@ -168,14 +180,20 @@ def create_payout(*, purpose: str, amount: int, currency: str, account: BankAcco
     return payout
 
 
-def create_refund_payout(refund: Refund, account: BankAccount, *, actor: Actor | None = None) -> Payout:
+def create_refund_payout(refund: Refund, account: BankAccount, *, actor: Actor | None = None,
+                         reason: str | None = None) -> Payout:
     """Pay a bank-transfer refund back to `account`. No commit.
 
     The refund (approved, awaiting_account or awaiting_payout) becomes
     awaiting_payout; it becomes completed when the payout completes. A refund has
-    at most one open payout: asking again while one is open is refused.
+    at most one open payout: asking again while one is open is refused. After a
+    payout of the refund came back, the new one replaces it (`replaces_id`) and the
+    returned one is closed (CANCELED, `reason`).
     """
     actor = actor or current_actor()
+    returned = returned_payout_for_refund(refund.id)
+    if returned is not None:
+        returned = lock_payout(returned.id)   # payout before refund, the order _apply locks in
     refund = db.session.execute(select(Refund).where(Refund.id == refund.id).with_for_update()
                                 .execution_options(populate_existing=True)).scalar_one()
     allowed = (RefundStatus.APPROVED, RefundStatus.AWAITING_ACCOUNT, RefundStatus.AWAITING_PAYOUT)
@@ -184,7 +202,11 @@ def create_refund_payout(refund: Refund, account: BankAccount, *, actor: Actor |
     if open_payout_for_refund(refund.id) is not None:
         raise IllegalTransition(fields={"refund": "This refund already has a payout under way."})
     payout = create_payout(purpose=PayoutPurpose.REFUND, amount=refund.amount, currency=refund.currency,
-                           account=account, refund=refund, actor=actor, memo=f"refund {refund.public_id}")
+                           account=account, refund=refund, actor=actor, memo=f"refund {refund.public_id}",
+                           replaces=returned)
+    if returned is not None and returned.status == S.RETURNED:
+        transition(returned, S.CANCELED, actor=actor, reason=reason or "A payout to another account replaces it.",
+                   data={"replaced_by": payout.public_id, "new": account.label("en")})
     if refund.status != RefundStatus.AWAITING_PAYOUT:
         old, refund.status = refund.status, refund_next_state(refund.status, RefundStatus.AWAITING_PAYOUT)
         audit.record("refund.awaiting_payout", entity_type="refund", entity_id=refund.public_id,
@@ -196,6 +218,12 @@ def create_refund_payout(refund: Refund, account: BankAccount, *, actor: Actor |
 def open_payout_for_refund(refund_id: int) -> Payout | None:
     return db.session.scalar(select(Payout).where(Payout.refund_id == refund_id,
                                                   Payout.status.in_([s.value for s in OPEN])))
+
+
+def returned_payout_for_refund(refund_id: int) -> Payout | None:
+    """The refund's payout that came back and is not replaced yet (RETURNED), if any."""
+    return db.session.scalar(select(Payout).where(Payout.refund_id == refund_id, Payout.status == S.RETURNED)
+                             .order_by(Payout.id.desc()))
 
 
 def ask_for_refund_account(refund: Refund, *, actor: Actor | None = None) -> str:
@@ -393,11 +421,12 @@ def _apply(payout_id: int, number: int, result: TransferResult | None, *, resolv
         payout.bank_reference, payout.completed_at, payout.last_failure_type = result.bank_reference, now, None
         transition(payout, S.COMPLETED, actor=SYSTEM, data={"attempt": number, "bank_reference": result.bank_reference,
                                                             "resolved_by": resolved_by})
+        record_payout(payout, actor=SYSTEM)
         if move_refund(payout, RefundStatus.COMPLETED, actor=SYSTEM, reason=f"payout {payout.public_id}"):
             _count_refunded(payout)
             from app.refunds.decisions import on_refund_completed
 
-            on_refund_completed(payout.refund, actor=SYSTEM)
+            on_refund_completed(payout.refund, actor=SYSTEM, payout=payout)
         return "completed"
     code = failure_type(result.failure_type).code
     attempt.outcome, attempt.failure_type, attempt.failure_message = O.FAILED, code, result.message
@@ -414,6 +443,7 @@ def _apply(payout_id: int, number: int, result: TransferResult | None, *, resolv
     decision = decide_retry(payout.round_failures, now, payout.round_started_at)
     if decision.next_attempt_at is not None:
         payout.next_attempt_at = decision.next_attempt_at
+        ring_at_after_commit(payout)
         return "retry_scheduled"
     payout.next_attempt_at, payout.abandon_reason = None, decision.reason
     transition(payout, S.ABANDONED, actor=SYSTEM, reason=decision.reason, data={"last_failure": code})

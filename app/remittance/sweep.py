@@ -4,7 +4,9 @@ It rings the attempt jobs that are due (first sends, retries, inquiries after a
 timeout, attempts whose worker died), resumes payouts held by the breaker that
 the fund now lets through, and queues the customers' delay notices (seed 001
 §6.2). Losing Redis (a restart, an eviction) therefore loses no retry: the next
-sweep rings again.
+sweep rings again. A retry is also rung for its exact time when it is scheduled
+(app.remittance.doorbell, RQ's scheduler); the sweep is the safety net behind it
+and takes over a scheduled ring that is late (app.remittance.doorbell.enqueue_due).
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from sqlalchemy import and_, select
 
 from app.core import clock
 from app.core.db import end_transaction, run_in_transaction
-from app.core.jobs import enqueue_now
 from app.extensions import db, redis_connection
 from app.remittance import fund as fund_service
+from app.remittance.doorbell import enqueue_due
 from app.remittance.models import Payout, PayoutAttempt
 from app.remittance.policies import (
     ATTEMPT_JOB_TIMEOUT_SECONDS,
@@ -50,7 +52,7 @@ def _ring(payout_id: int, number: int, *, dead_job: bool = False) -> bool:
                 job.delete()
         except (NoSuchJobError, RedisError):
             pass
-    return enqueue_now(ATTEMPT_JOB, payout_id, number, job_id=job_id, queue="high",
+    return enqueue_due(ATTEMPT_JOB, payout_id, number, job_id=job_id, queue="high",
                        job_timeout=ATTEMPT_JOB_TIMEOUT_SECONDS)
 
 

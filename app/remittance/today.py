@@ -32,6 +32,21 @@ def payouts_needing_a_person() -> TodayCount:
                       count=count, endpoint="remittance.attention", severity=severity, detail=detail)
 
 
+@today_item("morning", order=29, title=_l("🛑 A refund payout came back: ask the guest for another account"),
+            endpoint="remittance.attention")
+def refund_payouts_returned() -> TodayCount:
+    count, oldest = queries.count_returned_refund_payouts()
+    detail = None
+    if oldest is not None:
+        detail = _l("The oldest one came back %(ago)s.", ago=format_time_ago(oldest, clock.now()))
+    return TodayCount(key="refund_payouts_returned",
+                      title=_l("🛑 A refund payout came back: ask the guest for another account"),
+                      why=_l("The bank sent a refund back to us (the account is closed, for example). The guest was "
+                             "asked by e-mail for another account; if they have not answered, call them and enter "
+                             "the account on the payout's page. Nothing is sent again by itself."),
+                      count=count, endpoint="remittance.attention", severity="bad" if count else "ok", detail=detail)
+
+
 @today_item("morning", order=31, title=_l("Operating fund"), endpoint="remittance.fund")
 def operating_fund() -> TodayCount:
     overview = queries.fund_overview(limit=0)

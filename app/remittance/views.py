@@ -34,6 +34,7 @@ from app.remittance.policies import (
     next_breaker_state,
     recommend,
 )
+from app.remittance.returns import PayoutNotCompleted
 from app.remittance.states import PayoutStatus
 from app.remittance.tokens import LinkExpired, LinkInvalid
 
@@ -112,6 +113,10 @@ def _done_message(choice: str, before, after) -> str:
         if after.refund_id:
             return _("Done. Nothing more will be sent. The refund is marked failed: pay it back another way.")
         return _("Done. Nothing more will be sent. Pay the partner another way.")
+    if after.refund_id:
+        return _("Recorded. The operating fund got %(amount)s back. The refund is open again and the customer "
+                 "was asked by e-mail for another account; when they give it, a new payout goes out by itself.",
+                 amount=amount)
     return _("Recorded. The operating fund got %(amount)s back; the payout now waits in the list of payouts "
              "that need a person.", amount=amount)
 
@@ -141,7 +146,7 @@ def decide(public_id: str, choice: str):
             if hasattr(form, field):
                 getattr(form, field).errors = [message]
         return render_template("remittance/decide.html", form=form, choice=choice, **_detail(payout)), 422
-    except IllegalTransition:
+    except (IllegalTransition, PayoutNotCompleted):
         flash(_("Someone else changed this payout meanwhile; nothing was done. Check it again."), "warning")
         return redirect(url_for(".payout_detail", public_id=public_id))
     flash(_done_message(choice, payout, result), "success")
@@ -219,6 +224,11 @@ def account_form(token: str):
     except decisions.NothingToDo as exc:
         flash(str(exc.message), "info")
         return redirect(url_for(".account_form", token=token))
+    except ValidationFailed as exc:
+        for field, message in exc.fields.items():
+            if hasattr(form, field):
+                getattr(form, field).errors = [message]
+        return render_template("remittance/account_form.html", form=form, req=req, failures=FAILURE_TYPES), 422
     flash(_("Thank you. We will send %(amount)s to %(account)s within a few minutes.",
             amount=_money(payout.amount, payout.currency), account=payout.account.label(_locale())), "success")
     return redirect(url_for(".account_form", token=token))

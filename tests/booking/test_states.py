@@ -12,6 +12,8 @@ ALLOWED = {
     (S.CHECKED_IN, S.CHECKED_OUT),
     (S.CANCELED, S.REFUNDED),
     (S.CANCELED, S.PAID),  # revival of an expired bank-transfer order (seed 004 §2.1)
+    (S.PAID, S.PENDING),   # the bank reversed the deposit while the hold still runs (issue 9)
+    (S.REFUNDED, S.CANCELED),  # a refund's payout came back from the bank (issue 9)
 }
 
 

@@ -1,11 +1,11 @@
 """Matching deposits to bookings: tolerant codes, near misses as proposals, names, exact splits."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
 
 from app.deposits import matching
-from tests.deposits.conftest import transfer_booking
+from tests.deposits.conftest import today, transfer_booking
 from tests.factories import make_room_type
 
 CODES = ["FD7K3M9Q", "FD0K3M9Q", "FDAB12CD"]
@@ -56,7 +56,7 @@ class Line:
     memo: str
     depositor: str = ""
     reservation_id: int | None = None
-    booked_on: date = date(2026, 11, 20)
+    booked_on: date = field(default_factory=today)  # the bank's date: not before the booking was made
 
 
 def test_code_and_exact_amount_is_automatic_anything_else_is_not():

@@ -1,4 +1,6 @@
-"""Reading statements: Korean bank CSV exports, MT940 and CAMT.053."""
+"""Reading statements: Korean bank CSV exports, MT940 and CAMT.053 (the shapes other tests reuse;
+real-shaped files are in test_parsers_*.py)."""
+import re
 from datetime import date
 
 import pytest
@@ -33,8 +35,9 @@ def _is_utf8(raw: bytes) -> bool:
 def test_utf8_csv_is_detected_and_the_columns_are_guessed():
     raw = korean_csv([(D, "홍길동", 50_000, 0)], encoding="utf-8")
     preview = parsers.preview_csv(raw)
+    # No booking code in either text column: the more specific name (기재내용) is the memo, 적요 the note.
     assert preview.mapping == {"date": "거래일시", "memo": "기재내용", "withdrawal": "찾으신금액",
-                               "deposit": "맡기신금액", "balance": "거래후잔액"}
+                               "deposit": "맡기신금액", "balance": "거래후잔액", "note": "적요"}
     assert parsers.parse_csv(raw, MAPPING, account="a").lines[0].memo == "홍길동"
 
 
@@ -118,8 +121,12 @@ def test_mt940_with_a_reversal_and_two_statements():
     assert first.opening == 1_000_000 and first.closing == 1_120_000
     assert [line.amount for line in second.lines] == [-70_000, 30_000]
     assert parsed.breaks == []
-    assert first.lines[0].dedupe_key == "ref:88/1234567890/BANKREF1"
-    assert second.lines[1].dedupe_key.startswith("row:2026-11-21|30000")
+    # The bank's reference with the amount, the direction and its ordinal; the account normalised.
+    assert first.lines[0].dedupe_key == "ref:881234567890/BANKREF1|120000|C|1"
+    assert first.lines[2].dedupe_key == "ref:881234567890/BANKREF3|50000|D|1"
+    # NONREF lines: a hash of the line's own text.
+    assert re.fullmatch(r"row:[0-9a-f]{40}#1", second.lines[1].dedupe_key)
+    assert second.lines[0].dedupe_key != second.lines[1].dedupe_key
 
 
 def test_mt940_whose_closing_balance_does_not_add_up_is_flagged():
@@ -153,13 +160,14 @@ def test_camt053_with_a_reversal_a_pending_entry_and_a_batch():
     assert parsed.source_format == "camt053"
     st = parsed.statements[0]
     assert st.account == "110123456789" and st.opening == 1_000_000 and st.closing == 1_150_000
-    assert [(line.amount, line.reversal, line.memo) for line in st.lines] == [
-        (120_000, False, "FD7K3M9Q"), (-40_000, True, "REVERSAL"), (30_000, False, "FDAAAA11"),
-        (40_000, False, "FDBBBB22")]
+    assert [(line.amount, line.reversal, line.pending, line.memo) for line in st.lines] == [
+        (120_000, False, False, "FD7K3M9Q"), (-40_000, True, False, "REVERSAL"), (99_000, False, True, ""),
+        (30_000, False, False, "FDAAAA11"), (40_000, False, False, "FDBBBB22")]
     assert st.lines[0].depositor == "김민지"
-    assert [line.bank_ref for line in st.lines] == ["110123456789/A1", "110123456789/A2", "110123456789/A4-1",
-                                                    "110123456789/A4-2"]
-    assert parsed.breaks == []  # the pending 99,000 is not counted
+    assert [line.bank_ref for line in st.lines] == ["110123456789/A1", "110123456789/A2", "110123456789/A3",
+                                                    "110123456789/A4-1", "110123456789/A4-2"]
+    assert st.lines[2].dedupe_key == "ref:110123456789/A3|99000|C|1|P"
+    assert parsed.breaks == []  # the pending 99,000 is kept, flagged, and not counted
 
 
 def test_camt053_counting_the_pending_entry_would_break_the_balance():
@@ -170,3 +178,14 @@ def test_camt053_counting_the_pending_entry_would_break_the_balance():
 def test_broken_xml_is_a_clear_error():
     with pytest.raises(parsers.StatementError):
         parsers.parse(b"<?xml version='1.0'?><Document><Stmt>")
+
+
+@pytest.mark.parametrize("typed", ["999-0001-234560", "999 0001 234560", "9990001234560", " 999-0001-234560\n",
+                                   "９９９－０００１－２３４５６０"])
+def test_one_account_whatever_its_spelling(typed):
+    assert parsers.normalize_account(typed) == "9990001234560"
+
+
+def test_an_iban_keeps_its_letters():
+    assert parsers.normalize_account("de89 3704 0044 0532 0130 00") == "DE89370400440532013000"
+    assert parsers.normalize_account(None) == "" and parsers.normalize_account("-") == ""

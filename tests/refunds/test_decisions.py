@@ -2,6 +2,8 @@
 card refunds at the gateway (once), bank-transfer refunds waiting for an account."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -151,15 +153,17 @@ def test_the_refunds_never_exceed_what_was_paid(refund_request, manager, staff):
     assert fresh(second).status == RefundStatus.REQUESTED
 
 
-def test_a_card_refund_left_at_the_gateway_counts_on_today_after_thirty_minutes(refund_request, staff, clock):
+def test_a_card_refund_nobody_asks_about_counts_on_today_when_its_check_is_thirty_minutes_late(
+        refund_request, staff, clock):
     from app.refunds.queries import count_failed
 
     clock.freeze(clock.now())
     refund = refund_request(days=10)
     decisions.approve_refund(refund.id, actor=staff, may_override=False)   # no worker ran: still at the gateway
-    assert fresh(refund).status == RefundStatus.PROCESSING
+    refund = fresh(refund)
+    assert refund.status == RefundStatus.PROCESSING and refund.next_check_at == clock.now() + timedelta(minutes=1)
     assert count_failed() == 0
-    clock.advance(minutes=29)
+    clock.advance(minutes=31)                       # the first check is 30 minutes late: nothing is asking
     assert count_failed() == 0
-    clock.advance(minutes=2)
+    clock.advance(seconds=1)
     assert count_failed() == 1
