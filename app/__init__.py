@@ -54,6 +54,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     importlib.import_module("app.models")  # every model registered with SQLAlchemy
     _register_request_hooks(app)
+    from app.core.input_guard import init_input_guard
+
+    init_input_guard(app)
     from app.core.security import init_security
 
     init_security(app)

@@ -3,9 +3,18 @@
 Every setting has a typed reader and a documented default. In production
 (`FRONTDESK_ENV=production`) secrets have no default: start-up fails when one
 is missing, rather than running with a guessable key.
+
+Secrets: one per purpose. `SECRET_KEY` is the root; the session/CSRF key and the
+key of customers' links are derived from it with HKDF and a purpose label (or
+given as their own variables), and the payment gateway's webhook secret is the
+gateway's own. No two purposes ever share a key: whoever holds the webhook
+secret cannot sign a customer's link.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -19,6 +28,25 @@ EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "16379"))
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the process must not start."""
+
+
+#: The only accepted values of FRONTDESK_ENV (a typo such as "prod" must not run as development).
+ENVIRONMENTS = ("development", "test", "production")
+#: The shortest SECRET_KEY production accepts.
+MIN_SECRET_BYTES = 32
+#: Adapters that move no real money or messages; production refuses them unless ALLOW_SANDBOX_ADAPTERS=true.
+SANDBOX_ADAPTERS = {"PAYMENT_GATEWAY": "sandbox", "BANK_ADAPTER": "sandbox", "SMS_BACKEND": "console"}
+#: Purpose labels of the keys derived from SECRET_KEY (HKDF info strings).
+PURPOSE_SESSION = "frontdesk/session-and-csrf"
+PURPOSE_LINKS = "frontdesk/customer-links"
+PURPOSE_WEBHOOK = "frontdesk/sandbox-gateway-webhook"
+
+
+def derive_secret(root: str, purpose: str) -> str:
+    """HKDF-SHA256 (RFC 5869, one output block) of the root secret with a purpose label."""
+    prk = hmac.new(b"frontdesk-hkdf-v1", root.encode(), hashlib.sha256).digest()
+    okm = hmac.new(prk, purpose.encode() + b"\x01", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(okm).rstrip(b"=").decode()
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -78,16 +106,28 @@ def _development_secret() -> str:
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment (and test overrides)."""
     env = env_str("FRONTDESK_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"FRONTDESK_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env!r}")
     production = env == "production"
     secret = env_str("SECRET_KEY")
     if secret is None:
         if production:
-            raise ConfigError("SECRET_KEY must be set when FRONTDESK_ENV=production")
+            raise ConfigError("SECRET_KEY must be set when FRONTDESK_ENV=production (at least 32 bytes, e.g. "
+                              "python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         secret = _development_secret()
+    if production:
+        _check_production(secret)
+    keys = _purpose_keys(secret, production)
     database_url = normalize_database_url(env_str("DATABASE_URL") or default_database_url())
+    sandbox_in_use = [f"{name}={value}" for name, value in SANDBOX_ADAPTERS.items()
+                      if (env_str(name) or value) == value]
     cfg = {
         "FRONTDESK_ENV": env,
-        "SECRET_KEY": secret,
+        # Flask signs the session cookie and Flask-WTF the CSRF tokens with this derived key.
+        "SECRET_KEY": keys["session"],
+        # Customers' links: reservation access tokens, refund-account links.
+        "LINK_SECRET": keys["links"],
+        "SANDBOX_ADAPTERS_IN_USE": sandbox_in_use,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "REDIS_URL": env_str("REDIS_URL") or default_redis_url(),
@@ -112,7 +152,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_GATEWAY_LATENCY_MS": env_int("SANDBOX_GATEWAY_LATENCY_MS", 0 if not production else 300),
         "SANDBOX_GATEWAY_TIMEOUT_MS": env_int("SANDBOX_GATEWAY_TIMEOUT_MS", 2000),
         "SANDBOX_STATE_DIR": env_str("SANDBOX_STATE_DIR") or str(INSTANCE_DIR),
-        "GATEWAY_WEBHOOK_SECRET": env_str("GATEWAY_WEBHOOK_SECRET") or secret,
+        "GATEWAY_WEBHOOK_SECRET": keys["webhook"],
         "DEPOSIT_BANK_NAME": env_str("DEPOSIT_BANK_NAME", "Frontdesk Bank"),
         "DEPOSIT_ACCOUNT_NUMBER": env_str("DEPOSIT_ACCOUNT_NUMBER", "110-123-456789"),
         "DEPOSIT_ACCOUNT_HOLDER": env_str("DEPOSIT_ACCOUNT_HOLDER", "Frontdesk Co., Ltd."),
@@ -150,7 +190,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "HSTS_MAX_AGE": env_int("HSTS_MAX_AGE", 365 * 24 * 3600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        # In production the cookie is `__Host-session`: Secure, Path=/, no Domain (browsers enforce it).
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_SECURE": True if production else env_bool("SESSION_COOKIE_SECURE", False),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "ko",
@@ -171,3 +215,44 @@ def load_config(overrides: dict | None = None) -> dict:
     if overrides:
         cfg.update(overrides)
     return cfg
+
+
+def _check_production(secret: str) -> None:
+    """Refuse to start production with a weak key, on the embedded defaults, or on sandboxes."""
+    problems = []
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        problems.append(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes (e.g. python -c 'import secrets; "
+                        "print(secrets.token_urlsafe(48))')")
+    for name, what in (("DATABASE_URL", "postgresql://user:password@host/dbname"),
+                       ("REDIS_URL", "redis://host:6379/0")):
+        if env_str(name) is None:
+            problems.append(f"{name} must be set in production ({what}); the embedded SQLite/Redis are for "
+                            "development only")
+    if not env_bool("ALLOW_SANDBOX_ADAPTERS", False):
+        for name, value in SANDBOX_ADAPTERS.items():
+            if (env_str(name) or value) == value:
+                problems.append(f"{name} is {value!r}, which moves no real money or messages: set the real adapter, "
+                                "or ALLOW_SANDBOX_ADAPTERS=true for a demo (operators then see a banner)")
+    if (env_str("PAYMENT_GATEWAY") or "sandbox") != "sandbox" and env_str("GATEWAY_WEBHOOK_SECRET") is None:
+        problems.append("GATEWAY_WEBHOOK_SECRET must be set to the secret your payment gateway signs webhooks with")
+    if problems:
+        raise ConfigError("Frontdesk cannot start in production:\n- " + "\n- ".join(problems))
+
+
+def _purpose_keys(secret: str, production: bool) -> dict[str, str]:
+    """One key per purpose: given as its own variable, else derived from SECRET_KEY (never equal)."""
+    keys = {
+        "session": env_str("SESSION_SECRET") or derive_secret(secret, PURPOSE_SESSION),
+        "links": env_str("LINK_SECRET") or derive_secret(secret, PURPOSE_LINKS),
+        "webhook": env_str("GATEWAY_WEBHOOK_SECRET") or derive_secret(secret, PURPOSE_WEBHOOK),
+    }
+    values = [secret, *keys.values()]
+    if len(set(values)) != len(values):
+        raise ConfigError("SECRET_KEY, SESSION_SECRET, LINK_SECRET and GATEWAY_WEBHOOK_SECRET must all differ: "
+                          "one secret per purpose")
+    if production:
+        for name in ("SESSION_SECRET", "LINK_SECRET", "GATEWAY_WEBHOOK_SECRET"):
+            value = env_str(name)
+            if value is not None and len(value.encode()) < MIN_SECRET_BYTES:
+                raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
+    return keys

@@ -14,9 +14,10 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import NotFound, ValidationFailed
+from app.core.input_guard import MAX_INT32
 
-MAX_ID_DIGITS = 12
-MAX_AMOUNT = 10**12
+MAX_ID_DIGITS = 10
+MAX_AMOUNT = MAX_INT32  # the amount columns are 32-bit
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -52,7 +53,7 @@ def page_args(max_size: int = 100) -> tuple[int, int]:
 
 def path_id(raw: str) -> int:
     """A numeric id from the URL; anything else is simply not found (404)."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS or int(raw) <= 0:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS or not 0 < int(raw) <= MAX_INT32:
         raise NotFound()
     return int(raw)
 
@@ -66,10 +67,10 @@ def reject_unknown(data: dict[str, Any], allowed: set[str], errors: dict[str, An
 
 def field_id(value: Any, field: str, errors: dict[str, Any]) -> int | None:
     """Ids travel as strings ("12"); integers are accepted too."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**MAX_ID_DIGITS:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INT32:
         return value
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS \
-            and int(value) > 0:
+            and 0 < int(value) <= MAX_INT32:
         return int(value)
     errors[field] = _l("Required: an id such as \"12\".") if value in (None, "") else _l("Not a valid id.")
     return None

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.api import bp
 from app.core.errors import DomainError
-from app.core.web import HTTP_CODES, error_body
+from app.core.web import HTTP_CODES, audit_refusal, error_body
 
 #: code → the message sent when the error carries no more specific one.
 MESSAGES = {
@@ -45,11 +45,15 @@ def _domain_error(exc: DomainError):
     message = exc.message
     if message is type(exc).default_message and exc.code in MESSAGES:
         message = MESSAGES[exc.code]
+    if exc.status == 403:
+        audit_refusal(message)
     return error_body(exc.code, message, exc.fields, exc.status, **exc.extra)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     status = exc.code or 500
+    if status == 403:
+        audit_refusal(exc.description or exc.name)
     return error_body(HTTP_CODES.get(status, "error"), HTTP_MESSAGES.get(status, exc.description or exc.name),
                       status=status)

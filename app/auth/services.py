@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from email_validator import EmailNotValidError, validate_email
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -251,6 +252,8 @@ def record_permission_refused(operator: Operator, *, path: str, method: str, req
                      data={"path": path[:300], "method": method, "role": operator.role, "required": required})
 
     run_in_transaction(work)
+    if has_request_context():
+        g.refusal_audited = True  # the error page must not record the same refusal again
     log.warning("permission refused", extra={"event": "auth.permission_refused", "operator_id": operator.id,
                                              "role": operator.role, "required": required, "path": path})
 

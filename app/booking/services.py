@@ -56,7 +56,7 @@ def access_token_for(reservation: Reservation) -> str:
     Derived from the app secret and a per-reservation salt: nothing secret is
     stored, and rotating the salt revokes it.
     """
-    return "rat_" + keyed_token(current_app.config["SECRET_KEY"], "reservation-access",
+    return "rat_" + keyed_token(current_app.config["LINK_SECRET"], "reservation-access",
                                 reservation.public_id, reservation.access_salt)
 
 

@@ -400,10 +400,36 @@ def pay(public_id: str):
 
 # --- find my booking ---------------------------------------------------------------------------
 
+#: Find my booking: tries allowed per 15 minutes, per network address and per booking code, so a
+#: code cannot be paired with guessed emails (or codes guessed) at speed.
+FIND_WINDOW_SECONDS = 15 * 60
+FIND_LIMITS = {"addr": 20, "code": 10}
+
+
+def _find_throttled(code: str) -> int | None:
+    """Count this try; the seconds to wait when the address or the code has tried too often (else None)."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    from app.core.ratelimit import client_key, count_request
+
+    typed_code = (code or "").strip().upper().replace("-", "").replace(" ", "")[:32] or "-"
+    waits = []
+    for kind, value in (("addr", request.remote_addr or "unknown"), ("code", typed_code)):
+        counted = count_request(client_key("find-" + kind, value), FIND_LIMITS[kind], window=FIND_WINDOW_SECONDS)
+        if counted is not None and not counted.allowed:
+            waits.append(counted.reset_in)
+    return max(waits) if waits else None
+
+
 @bp.route("/find", methods=["GET", "POST"])
 def find():
     form = FindBookingForm()
     status = 200
+    if form.is_submitted() and (wait := _find_throttled(form.code.data)) is not None:
+        log.warning("find my booking: throttled")
+        form.form_errors.append(_("Too many tries. Please wait %(minutes)s minutes and try again, or contact us.",
+                                  minutes=max(1, -(-wait // 60))))
+        return render_template("booking/find.html", form=form), 429
     if form.validate_on_submit():
         reservation = find_reservation_by_code_and_email(form.code.data, form.email.data)
         if reservation is not None:

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.catalog.states import RoomStatus
 from app.core.forms import ConfirmMixin
+from app.core.input_guard import MAX_INT32
 
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
@@ -46,6 +47,9 @@ class WholeNumberField(StringField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Digits only, e.g. 120000.")) from None
+        if not -MAX_INT32 <= self.data <= MAX_INT32:
+            self.data = None
+            raise ValueError(_l("This number is too large."))
 
     def _value(self):
         if self.data is None:

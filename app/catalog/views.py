@@ -386,6 +386,8 @@ def inventory(hotel_id: int):
         first = date.fromisoformat(month + "-01") if month else clock.local_today(h.timezone).replace(day=1)
     except ValueError:
         first = clock.local_today(h.timezone).replace(day=1)
+    if not 2000 <= first.year <= 2100:  # the calendar's neighbours must be real months too
+        first = clock.local_today(h.timezone).replace(day=1)
     return render_template("catalog/inventory.html", hotel=h, cal=queries.inventory_month(h, first))
 
 

@@ -37,9 +37,44 @@ def error_body(code: str, message: Any, fields: dict | None = None, status: int 
     return jsonify(body), status
 
 
+def audit_refusal(message: Any) -> None:
+    """Every refused request (403) is an audit row: who (the operator or the API token's operator),
+    what (method, path, page or API) and the refusal's words. Commits in a transaction of its own;
+    once per request (the role decorator may have recorded it already)."""
+    if g.get("refusal_audited"):
+        return
+    g.refusal_audited = True
+    from flask_login import current_user
+
+    from app.core import audit
+    from app.core.actor import Actor
+    from app.core.db import run_in_transaction
+    from app.extensions import db
+
+    operator = g.get("api_operator")
+    if operator is None and current_user and current_user.is_authenticated:
+        operator = current_user._get_current_object()
+    actor = Actor.operator(operator) if operator is not None else Actor.system("anonymous")
+
+    def work() -> None:
+        audit.record("request.refused", entity_type="operator" if operator is not None else "request",
+                     entity_id=operator.id if operator is not None else request.path[:100], actor=actor,
+                     data={"path": request.path[:300], "method": request.method,
+                           "via": "api" if wants_json() else "page", "message": str(message)[:300],
+                           "address": request.remote_addr})
+
+    try:
+        db.session.rollback()
+        run_in_transaction(work)
+    except Exception:  # an audit failure must not turn a 403 into a 500; it is logged loudly instead
+        log.exception("could not record a refused request in the audit log")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
+        if exc.status == 403:
+            audit_refusal(exc.message)
         if wants_json():
             return error_body(exc.code, exc.message, exc.fields, exc.status, **exc.extra)
         return render_template("errors/error.html", status=exc.status, message=str(exc.message),
@@ -56,12 +91,20 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        if status == 403:
+            audit_refusal(exc.description or exc.name)
+        # 405 keeps its Allow header (RFC 9110): which methods this address takes.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() == "allow"]
         if wants_json():
-            return error_body(HTTP_CODES.get(status, "error"), exc.description or exc.name, status=status)
+            response = error_body(HTTP_CODES.get(status, "error"), exc.description or exc.name, status=status)
+            response = app.make_response(response)
+            response.headers.extend(headers)
+            return response
         messages = {404: _("This page does not exist."), 403: _("You are not allowed to open this page."),
-                    405: _("This action is not available here.")}
+                    405: _("This action is not available here."),
+                    413: _("The file is too large. Nothing was changed.")}
         return render_template("errors/error.html", status=status,
-                               message=messages.get(status, exc.description or exc.name)), status
+                               message=messages.get(status, exc.description or exc.name)), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -30,7 +30,7 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=_ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["LINK_SECRET"], salt=SALT, signer=_ClockSigner)
 
 
 def make_token(kind: str, public_id: str) -> str:

@@ -25,8 +25,10 @@ ROLES = ("staff", "manager", "admin")
 
 
 def _sample_value(converter) -> object:
+    from werkzeug.routing.converters import NumberConverter
+
     name = type(converter).__name__
-    if name in ("IntegerConverter", "NumberConverter"):
+    if isinstance(converter, NumberConverter):         # werkzeug's int, and ours bounded to 32 bits
         return 999_999
     if name == "FloatConverter":
         return 1.5

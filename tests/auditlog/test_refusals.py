@@ -1,0 +1,47 @@
+"""Every refusal is in the audit log: a 403 on /v1, from a role decorator, or raised inside a view."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.core.audit import AuditEvent
+from app.extensions import db
+from tests.api.helpers import bearer
+from tests.factories import future, make_hotel, make_room_type
+
+
+def _refusals(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_a_403_on_the_api_is_audited_with_the_tokens_operator(client, api_token):
+    room_type = make_room_type(make_hotel())
+    operator, token = api_token("staff")
+    body = {"from": future(5).isoformat(), "to": future(6).isoformat(), "price": {"amount": 1000, "currency": "KRW"}}
+    response = client.put(f"/v1/hotels/{room_type.hotel_id}/room-types/{room_type.id}/rates", json=body,
+                          headers=bearer(token))
+    assert response.status_code == 403
+    [event] = _refusals("request.refused")
+    assert (event.actor_kind, event.actor_id) == ("operator", operator.id)
+    assert event.data["via"] == "api" and event.data["method"] == "PUT" and "/rates" in event.data["path"]
+
+
+def test_a_role_refused_page_is_audited_once(client, login_as):
+    staff = login_as("staff")
+    response = client.get("/auth/admin/operators")
+    assert response.status_code == 403
+    assert [e.actor_id for e in _refusals("operator.permission_refused")] == [staff.id]
+    assert _refusals("request.refused") == []          # the same refusal is not written twice
+
+
+def test_an_anonymous_refusal_is_audited_too(app):
+    """A 403 for nobody in particular (e.g. a guest's forbidden action) names the address instead."""
+    from werkzeug.exceptions import Forbidden
+
+    from app.core.web import audit_refusal
+
+    with app.test_request_context("/booking/x/cancel", method="POST"):
+        audit_refusal(Forbidden().description)
+        audit_refusal("twice")                          # once per request
+    [event] = _refusals("request.refused")
+    assert event.actor_kind == "system" and event.actor_name == "anonymous"
+    assert event.data["via"] == "page" and event.data["path"] == "/booking/x/cancel"
