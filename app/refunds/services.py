@@ -2,11 +2,13 @@
 (approve/refuse) and the workers (gateway refunds, payouts)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.booking.states import ReservationStatus
 from app.core import audit, clock
 from app.core.actor import Actor, current_actor
+from app.core.errors import IllegalTransition
 from app.core.ids import public_id
 from app.extensions import db
 from app.notifications.services import queue_notification
@@ -25,6 +27,23 @@ def in_flight_amount(reservation_id: int, *, exclude_refund_id: int | None = Non
     if exclude_refund_id is not None:
         query = query.where(Refund.id != exclude_refund_id)
     return int(db.session.scalar(query) or 0)
+
+
+class MoneyNotHeld(IllegalTransition):
+    """The bank took back the deposit this refund would pay back: nothing may be sent (a person decides)."""
+
+    default_message = _l("We no longer hold this money (the bank took the deposit back), so nothing can be sent. "
+                         "Refuse the refund or change its amount.")
+
+
+def money_held_for(refund: Refund) -> int:
+    """What of the booking's money we still hold for this refund: paid, less what went back, less the
+    other refunds on their way (ledger). Below the refund's amount when the bank took a deposit back
+    after the refund was decided: then nothing may be sent."""
+    from app.ledger.services import paid_amount, refunded_amount
+
+    rid = refund.reservation_id
+    return paid_amount(rid) - refunded_amount(rid) - in_flight_amount(rid, exclude_refund_id=refund.id)
 
 
 def refundable_amount(reservation) -> int:

@@ -22,7 +22,7 @@ from app.refunds import compensation, decisions, labels, queries
 from app.refunds import today  # noqa: F401  (registers the Today items and nav links)
 from app.refunds.forms import AccountForm, CompensateForm, DecisionForm, OpenRefundForm, SendAgainForm
 from app.refunds.policies import COMPENSATION_TIERS, MAX_REFUND_CHECKS, needs_manager
-from app.refunds.services import refundable_amount
+from app.refunds.services import MoneyNotHeld, refundable_amount
 from app.refunds.states import RefundStatus
 
 bp = Blueprint("refunds", __name__)
@@ -168,6 +168,9 @@ def decide(public_id: str, choice: str):
         _field_errors(form, exc)
         return render_template("refunds/decide.html", form=form, choice=choice, confirming=False,
                                **_detail(refund)), 422
+    except MoneyNotHeld as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".refund_detail", public_id=public_id))
     except IllegalTransition:
         flash(_("Someone else decided this refund meanwhile; nothing was done twice. Check it again."), "warning")
         return redirect(url_for(".refund_detail", public_id=public_id))
@@ -211,6 +214,9 @@ def enter_account(public_id: str):
     except ValidationFailed as exc:
         _field_errors(form, exc)
         return render_template("refunds/account.html", form=form, confirming=False, **_detail(refund)), 422
+    except MoneyNotHeld as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".refund_detail", public_id=public_id))
     except IllegalTransition:
         flash(_("Someone else changed this refund meanwhile; nothing was done. Check it again."), "warning")
         return redirect(url_for(".refund_detail", public_id=public_id))

@@ -201,6 +201,15 @@ def create_refund_payout(refund: Refund, account: BankAccount, *, actor: Actor |
         raise IllegalTransition(fields={"refund": f"A {refund.status} refund is not paid out."})
     if open_payout_for_refund(refund.id) is not None:
         raise IllegalTransition(fields={"refund": "This refund already has a payout under way."})
+    from app.refunds.services import MoneyNotHeld, money_held_for
+
+    held = money_held_for(refund)
+    if refund.amount > held:
+        # The bank took the deposit back after the refund was decided: sending it would pay out money
+        # we no longer hold. A person decides (the refund page shows the ledger).
+        log.warning("refund %s: not paid out, only %s of %s is still held", refund.public_id, held, refund.amount,
+                    extra={"refund": refund.public_id, "held": held})
+        raise MoneyNotHeld(fields={"refund": MoneyNotHeld.default_message})
     payout = create_payout(purpose=PayoutPurpose.REFUND, amount=refund.amount, currency=refund.currency,
                            account=account, refund=refund, actor=actor, memo=f"refund {refund.public_id}",
                            replaces=returned)

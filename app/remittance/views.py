@@ -15,6 +15,7 @@ from app.auth.decorators import role_required
 from app.core.actor import Actor
 from app.core.errors import IllegalTransition, NotFound, ValidationFailed
 from app.core.money import format_money
+from app.refunds.services import MoneyNotHeld
 from app.remittance import decisions, queries
 from app.remittance import fund as fund_service
 from app.remittance import today  # noqa: F401  (registers the Today items and nav links)
@@ -229,6 +230,11 @@ def account_form(token: str):
             if hasattr(form, field):
                 getattr(form, field).errors = [message]
         return render_template("remittance/account_form.html", form=form, req=req, failures=FAILURE_TYPES), 422
+    except MoneyNotHeld:
+        # the operators' reason stays internal: the guest is told a person will contact them
+        flash(_("We cannot send this refund right now. Our staff will contact you; there is nothing more to do "
+                "here."), "info")
+        return redirect(url_for(".account_form", token=token))
     flash(_("Thank you. We will send %(amount)s to %(account)s within a few minutes.",
             amount=_money(payout.amount, payout.currency), account=payout.account.label(_locale())), "success")
     return redirect(url_for(".account_form", token=token))

@@ -168,3 +168,42 @@ def test_a_deposit_decided_later_is_filed_under_the_day_the_bank_booked_it():
     [entry] = ledger.entries_of(reservation.id)
     assert (entry.kind, entry.source, entry.statement_line_id) == (EntryKind.BANK_DEPOSIT, Source.BANK, line.id)
     assert entry.business_date == date(2026, 11, 30)
+
+
+def test_a_refund_whose_deposit_the_bank_took_back_is_never_paid_out(approved_refund):
+    """The deposit was reversed after the refund was decided: sending it would pay out money we do not hold."""
+    from app.core.errors import IllegalTransition
+
+    refund = approved_refund()
+    [deposit] = ledger.entries_of(refund.reservation_id)
+    ledger.record(EntryKind.DEPOSIT_REVERSAL, -deposit.amount, "KRW", source=Source.BANK,
+                  dedupe_key="test:reversed-after-refund", reservation_id=refund.reservation_id,
+                  undoes_id=deposit.id)
+    with pytest.raises(IllegalTransition) as refused:
+        create_refund_payout(refund, account(), actor=TEST_ACTOR)
+    assert "no longer hold" in str(refused.value.fields["refund"])
+    assert db.session.scalar(select(func.count()).select_from(Payout).where(Payout.refund_id == refund.id)) == 0
+
+
+def test_the_guest_whose_deposit_was_taken_back_is_told_a_person_will_call(client, approved_refund):
+    """The account form says nothing internal: no "refuse the refund", just that staff will be in touch."""
+    from app.remittance import tokens
+    from app.remittance.services import ask_for_refund_account
+
+    refund = approved_refund()
+    ask_for_refund_account(refund, actor=TEST_ACTOR)
+    db.session.commit()
+    [deposit] = ledger.entries_of(refund.reservation_id)
+    ledger.record(EntryKind.DEPOSIT_REVERSAL, -deposit.amount, "KRW", source=Source.BANK,
+                  dedupe_key="test:reversed-before-account", reservation_id=refund.reservation_id,
+                  undoes_id=deposit.id)
+    db.session.commit()
+    with client.application.test_request_context():
+        token = tokens.make_token(tokens.REFUND, refund.public_id)
+    good = account()
+    data = {"bank_code": good.bank_code, "account_number": good.number, "account_holder": good.holder,
+            "confirmed": "yes"}
+    page = client.post(f"/payout-account/{token}", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "담당 직원이 연락드리겠습니다" in page
+    assert "거절" not in page and "Refuse" not in page
+    assert db.session.scalar(select(func.count()).select_from(Payout).where(Payout.refund_id == refund.id)) == 0
