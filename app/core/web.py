@@ -70,6 +70,34 @@ def audit_refusal(message: Any) -> None:
         log.exception("could not record a refused request in the audit log")
 
 
+def audit_attempt_not_done(action: str, *, entity_type: str, entity_id: Any, why: Any,
+                           reservation_id: int | None = None, data: dict | None = None) -> None:
+    """An attempt on money that did not happen (the loser of a race, a decision that no longer fits)
+    is an audit row too: who tried what and why it was not done. Commits in its own transaction,
+    after the refused one was rolled back."""
+    from flask_login import current_user
+
+    from app.core import audit
+    from app.core.actor import Actor, current_actor
+    from app.core.db import run_in_transaction
+    from app.extensions import db
+
+    actor = current_actor()
+    if actor.kind == "system" and current_user and current_user.is_authenticated:
+        actor = Actor.operator(current_user._get_current_object())
+
+    def work() -> None:
+        audit.record(action, entity_type=entity_type, entity_id=entity_id, actor=actor,
+                     reservation_id=reservation_id, reason=str(why)[:300],
+                     data={"path": request.path[:300], "method": request.method, **(data or {})})
+
+    try:
+        db.session.rollback()
+        run_in_transaction(work)
+    except Exception:  # the refusal must still reach the person; the failure is logged loudly
+        log.exception("could not record an attempt that was not done in the audit log")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

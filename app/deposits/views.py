@@ -26,6 +26,7 @@ from app.booking.services import outstanding_amount
 from app.core import clock
 from app.core.actor import Actor
 from app.core.errors import IllegalTransition, NotFound, ValidationFailed
+from app.core.web import audit_attempt_not_done
 from app.deposits import matching, parsers, queries, services
 from app.deposits import shortfall as shortfall_service
 from app.deposits import today  # noqa: F401  (registers the Today items and nav links)
@@ -275,10 +276,14 @@ def _act(line, choice: str, form: DecisionForm, ctx):
         decision = services.decide(line.public_id, choice, actor=_actor(), reason=form.reason.data,
                                    code=form.code.data, is_manager=_is_manager())
     except services.AlreadyDecided:
+        audit_attempt_not_done("deposit.decision_not_done", entity_type="statement_line", entity_id=line.public_id,
+                               why="already_decided", data={"choice": choice, "amount": line.amount})
         flash(_("Someone else decided this line meanwhile; nothing was done twice."), "warning")
         return redirect(url_for(".line_detail", public_id=line.public_id))
     except IllegalTransition as exc:
         message = next(iter((exc.fields or {}).values()), None) or _("The booking changed meanwhile.")
+        audit_attempt_not_done("deposit.decision_not_done", entity_type="statement_line", entity_id=line.public_id,
+                               why=message, data={"choice": choice, "amount": line.amount})
         flash(_("Nothing was done: %(why)s", why=message), "warning")
         return redirect(url_for(".line_detail", public_id=line.public_id))
     except ValidationFailed as exc:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.auth.decorators import role_required
 from app.core.actor import Actor
 from app.core.errors import Forbidden, IllegalTransition, ValidationFailed
+from app.core.web import audit_attempt_not_done
 from app.core.money import format_money
 from app.ops.checklist import reservation_action, reservation_panel
 from app.refunds import compensation, decisions, labels, queries
@@ -141,6 +142,10 @@ def decide(public_id: str, choice: str):
     if not _allowed(choice, refund):
         abort(403)
     if refund.status != RefundStatus.REQUESTED:
+        if request.method == "POST":
+            audit_attempt_not_done("refund.decision_not_done", entity_type="refund", entity_id=refund.public_id,
+                                   reservation_id=refund.reservation_id, why="already_decided",
+                                   data={"choice": choice, "status": refund.status})
         flash(_("This refund was already decided: it is now “%(status)s”. Nothing was changed.",
                 status=labels.status_label(refund.status)), "warning")
         return redirect(url_for(".refund_detail", public_id=public_id))
@@ -169,9 +174,15 @@ def decide(public_id: str, choice: str):
         return render_template("refunds/decide.html", form=form, choice=choice, confirming=False,
                                **_detail(refund)), 422
     except MoneyNotHeld as exc:
+        audit_attempt_not_done("refund.decision_not_done", entity_type="refund", entity_id=refund.public_id,
+                               reservation_id=refund.reservation_id, why="money_no_longer_held",
+                               data={"choice": choice})
         flash(str(exc.message), "error")
         return redirect(url_for(".refund_detail", public_id=public_id))
-    except IllegalTransition:
+    except IllegalTransition as exc:
+        audit_attempt_not_done("refund.decision_not_done", entity_type="refund", entity_id=refund.public_id,
+                               reservation_id=refund.reservation_id, why="already_decided",
+                               data={"choice": choice, "detail": {k: str(v) for k, v in exc.fields.items()}})
         flash(_("Someone else decided this refund meanwhile; nothing was done twice. Check it again."), "warning")
         return redirect(url_for(".refund_detail", public_id=public_id))
     flash(_done_message(done), "success")

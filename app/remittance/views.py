@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.auth.decorators import role_required
 from app.core.actor import Actor
 from app.core.errors import IllegalTransition, NotFound, ValidationFailed
+from app.core.web import audit_attempt_not_done
 from app.core.money import format_money
 from app.refunds.services import MoneyNotHeld
 from app.remittance import decisions, queries
@@ -147,7 +148,11 @@ def decide(public_id: str, choice: str):
             if hasattr(form, field):
                 getattr(form, field).errors = [message]
         return render_template("remittance/decide.html", form=form, choice=choice, **_detail(payout)), 422
-    except (IllegalTransition, PayoutNotCompleted):
+    except (IllegalTransition, PayoutNotCompleted) as exc:
+        audit_attempt_not_done("payout.decision_not_done", entity_type="payout", entity_id=payout.public_id,
+                               reservation_id=payout.reservation_id, why="changed_meanwhile",
+                               data={"choice": choice, "amount": payout.amount,
+                                     "detail": {k: str(v) for k, v in exc.fields.items()}})
         flash(_("Someone else changed this payout meanwhile; nothing was done. Check it again."), "warning")
         return redirect(url_for(".payout_detail", public_id=public_id))
     flash(_done_message(choice, payout, result), "success")

@@ -45,3 +45,31 @@ def test_an_anonymous_refusal_is_audited_too(app):
     [event] = _refusals("request.refused")
     assert event.actor_kind == "system" and event.actor_name == "anonymous"
     assert event.data["via"] == "page" and event.data["path"] == "/booking/x/cancel"
+
+
+def test_the_loser_of_a_refund_decision_race_is_audited(client, login_as, monkeypatch):
+    """Two managers approve the same refund at once: the one who lost is in the audit log too."""
+    from app.core.actor import Actor
+    from app.refunds import decisions
+    from tests.factories import make_operator
+    from tests.refunds.conftest import cancelled_request
+
+    refund = cancelled_request(days=10)
+    first = make_operator("manager", email="first@example.com")
+    second = login_as("manager")
+    real_approve = decisions.approve_refund
+
+    def approve_after_the_other_manager(refund_id, **kwargs):
+        real_approve(refund_id, actor=Actor.operator(first), may_override=True)   # the winner, a moment earlier
+        return real_approve(refund_id, **kwargs)
+
+    monkeypatch.setattr(decisions, "approve_refund", approve_after_the_other_manager)
+    response = client.post(f"/ops/refunds/{refund.public_id}/decide/approve", data={"confirmed": "yes"})
+    assert response.status_code == 302
+    [lost] = _refusals("refund.decision_not_done")
+    assert (lost.actor_kind, lost.actor_id, lost.entity_id) == ("operator", second.id, refund.public_id)
+    assert lost.reason == "already_decided" and lost.data["choice"] == "approve"
+    assert [e.actor_id for e in _refusals("refund.approved")] == [first.id]
+    # a second click after the decision is recorded as well
+    client.post(f"/ops/refunds/{refund.public_id}/decide/approve", data={"confirmed": "yes"})
+    assert len(_refusals("refund.decision_not_done")) == 2
