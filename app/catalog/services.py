@@ -2,7 +2,7 @@
 calendar kept in step with the rooms."""
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,14 +67,29 @@ def create_hotel(actor: Actor | None = None, **values: Any) -> Hotel:
     return hotel
 
 
+def _plain(value: Any) -> Any:
+    """A value as it is kept in an audit row (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, (date, datetime, time)) else value
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set `values` on `obj`; the fields that really changed, each {"before", "after"} (for the audit row)."""
+    changed = {}
+    for key, value in values.items():
+        before = getattr(obj, key)
+        if before != value:
+            changed[key] = {"before": _plain(before), "after": _plain(value)}
+        setattr(obj, key, value)
+    return changed
+
+
 def update_hotel(hotel: Hotel, actor: Actor | None = None, **values: Any) -> Hotel:
     """Change a hotel's descriptive fields. Commits."""
     values = {k: v for k, v in values.items() if k in HOTEL_FIELDS}
     _check_hotel(values, creating=False)
-    for key, value in values.items():
-        setattr(hotel, key, value)
+    changed = apply_changes(hotel, values)
     audit.record("hotel.updated", entity_type="hotel", entity_id=hotel.id, actor=actor,
-                 data={"fields": sorted(values)})
+                 data={"fields": sorted(values), "changes": changed})
     db.session.commit()
     return hotel
 
@@ -130,10 +145,9 @@ def create_room_type(hotel: Hotel, actor: Actor | None = None, **values: Any) ->
 def update_room_type(room_type: RoomType, actor: Actor | None = None, **values: Any) -> RoomType:
     values = {k: v for k, v in values.items() if k in ROOM_TYPE_FIELDS}
     _check_room_type(values, creating=False)
-    for key, value in values.items():
-        setattr(room_type, key, value)
+    changed = apply_changes(room_type, values)
     audit.record("room_type.updated", entity_type="room_type", entity_id=room_type.id, actor=actor,
-                 data={"fields": sorted(values)})
+                 data={"fields": sorted(values), "changes": changed})
     db.session.commit()
     return room_type
 
@@ -189,11 +203,10 @@ def update_room(room: Room, actor: Actor | None = None, **values: Any) -> Room:
     values = {k: v for k, v in values.items() if k in ("room_type_id", "room_number", "floor", "status")}
     _check_room(room.room_type.hotel, values, room)
     old_type, old_status = room.room_type_id, room.status
-    for key, value in values.items():
-        setattr(room, key, value)
+    changed = apply_changes(room, values)
     db.session.flush()
     audit.record("room.updated", entity_type="room", entity_id=room.id, actor=actor,
-                 from_state=old_status, to_state=room.status, data={"fields": sorted(values)})
+                 from_state=old_status, to_state=room.status, data={"fields": sorted(values), "changes": changed})
     for type_id in {old_type, room.room_type_id}:
         sync_inventory(db.session.get(RoomType, type_id))
     db.session.commit()
@@ -235,10 +248,18 @@ def set_rates(room_type: RoomType, start: date, end: date, price: int, weekdays:
         if night.weekday() in days:
             rows.append({"room_type_id": room_type.id, "night": night, "price": price})
         night += timedelta(days=1)
+    nights = [row["night"] for row in rows]
+    before = {night.isoformat(): old for night, old in db.session.execute(
+        select(Rate.night, Rate.price).where(Rate.room_type_id == room_type.id, Rate.night.in_(nights)))} \
+        if nights else {}
     upsert(Rate, rows, ["room_type_id", "night"], ["price"])
     audit.record("rates.set", entity_type="room_type", entity_id=room_type.id, actor=actor,
                  data={"from": start.isoformat(), "to": end.isoformat(), "price": price,
-                       "weekdays": sorted(days), "nights": len(rows)})
+                       "weekdays": sorted(days), "nights": len(rows),
+                       # each night's price before (absent: it had the room type's base price)
+                       "before": {night.isoformat(): before.get(night.isoformat()) for night in nights
+                                  if before.get(night.isoformat()) != price},
+                       "base_price": room_type.base_price})
     db.session.commit()
     return len(rows)
 

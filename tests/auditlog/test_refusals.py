@@ -73,3 +73,19 @@ def test_the_loser_of_a_refund_decision_race_is_audited(client, login_as, monkey
     # a second click after the decision is recorded as well
     client.post(f"/ops/refunds/{refund.public_id}/decide/approve", data={"confirmed": "yes"})
     assert len(_refusals("refund.decision_not_done")) == 2
+
+
+def test_capacity_and_price_changes_keep_their_before_values():
+    from app.catalog import services as catalog
+
+    room_type = make_room_type(make_hotel(), base_price=100_000, percent=110)
+    catalog.update_room_type(room_type, overbooking_percent=120, base_price=90_000, name=room_type.name)
+    [changed] = [e for e in _refusals("room_type.updated")]
+    assert changed.data["changes"] == {"overbooking_percent": {"before": 110, "after": 120},
+                                       "base_price": {"before": 100_000, "after": 90_000}}
+    first, second = future(5), future(6)
+    catalog.set_rates(room_type, first, second, 150_000)
+    catalog.set_rates(room_type, first, future(7), 170_000)
+    last = _refusals("rates.set")[-1]
+    assert last.data["before"] == {first.isoformat(): 150_000, second.isoformat(): None}
+    assert last.data["base_price"] == 90_000
