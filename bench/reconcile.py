@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,11 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import empty_database, psycopg_url  # noqa: E402
-from bench.workers_payouts import _start_redis  # noqa: E402
+from bench.seed import migrated_app, psycopg_url  # noqa: E402
 
-AMOUNT_OFF = (17, 90_001, 150_002)       # file rows whose amount differs by 1,000
-LEFT_OUT = (5, 200_003)                  # ledger rows the file does not list
+# Where the differences are planted, as fractions of the day (so any BENCH_RECONCILE_ROWS ≥ 100 works).
+AMOUNT_OFF_AT = (0.0001, 0.39, 0.65)     # file rows whose amount differs by 1,000
+LEFT_OUT_AT = (0.00002, 0.86)            # ledger rows the file does not list
 GHOSTS = 2                               # file approvals for orders we do not have
 
 
@@ -67,22 +66,24 @@ def seed(url: str, n: int, day) -> dict:
                 copy.write_row(("card_charge", amount, "KRW", "gateway", at, day, tx, f"bench:{tx}", "bench", now))
         conn.execute("ANALYZE ledger_entries")
         conn.commit()
-    rows, left_out = [], {charges[i][0] for i in LEFT_OUT}
+    amount_off = {int(f * n) for f in AMOUNT_OFF_AT}
+    left_out_rows = {int(f * n) for f in LEFT_OUT_AT} - amount_off
+    rows, left_out = [], {charges[i][0] for i in left_out_rows}
     for i, (tx, order, amount, at) in enumerate(charges):
         if tx in left_out:
             continue
-        filed = amount + (1_000 if i in AMOUNT_OFF else 0)
+        filed = amount + (1_000 if i in amount_off else 0)
         rows.append({"record_type": settlement.APPROVAL, "transaction_id": tx, "order_id": order,
                      "transacted_at": at, "amount": filed, "fee": settlement.compute_fee(filed)})
     for g in range(GHOSTS):
         rows.append({"record_type": settlement.APPROVAL, "transaction_id": f"ch_ghost{g}", "order_id": f"pay_ghost{g}",
                      "transacted_at": start + timedelta(hours=12), "amount": 77_000, "fee": 1_925})
-    expected = {f"gateway:tx:{charges[i][0]}": "AMOUNT_MISMATCH" for i in AMOUNT_OFF}
-    expected.update({f"gateway:tx:{charges[i][0]}": "INTERNAL_ONLY" for i in LEFT_OUT})
+    expected = {f"gateway:tx:{charges[i][0]}": "AMOUNT_MISMATCH" for i in amount_off}
+    expected.update({f"gateway:tx:{charges[i][0]}": "INTERNAL_ONLY" for i in left_out_rows})
     expected.update({f"gateway:tx:ch_ghost{g}": "GHOST_TRANSACTION" for g in range(GHOSTS)})
     return {"raw": settlement.write(day, rows), "ledger_count": n, "ledger_amount": sum(c[2] for c in charges),
             "file_count": len(rows), "file_amount": sum(r["amount"] for r in rows), "expected": expected,
-            "matched": n - len(LEFT_OUT) - len(AMOUNT_OFF)}
+            "matched": n - len(left_out_rows) - len(amount_off)}
 
 
 def read_ledger(day) -> tuple[float, int]:
@@ -126,67 +127,47 @@ def check(run, data: dict) -> tuple[bool, str]:
 def main() -> int:
     url = os.environ.get("BENCH_RECONCILE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fd_bench_reconcile")
     n = int(os.environ.get("BENCH_RECONCILE_ROWS", "233000"))
-    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-reconcile-"))
-    redis_url, redis_proc = _start_redis(tmp)
-    os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "FRONTDESK_INSTANCE_DIR": str(tmp),
-                       "SANDBOX_STATE_DIR": str(tmp / "sandbox"), "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
-                       "RATELIMIT_ENABLED": "false", "REDIS_URL": redis_url})
-    started = time.perf_counter()
     ok = False
-    try:
-        empty_database(url)
-        from flask_migrate import upgrade
-
-        from app import create_app
+    with migrated_app(url, "reconciliation", "frontdesk-bench-reconcile-"):
         from app.core import clock
         from app.extensions import db
         from app.reconcile import services
         from app.reconcile.policies import previous_business_date
 
-        app = create_app()
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-            print(f"Frontdesk reconciliation bench — {url} · {os.cpu_count()} CPUs · load average at start "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
-            day = previous_business_date(clock.now())
-            seeded = time.perf_counter()
-            data = seed(url, n, day)
-            print(f"Seeded in {time.perf_counter() - seeded:.1f} s: {n:,} card charges in the ledger on {day}, and "
-                  f"the gateway's file of {data['file_count']:,} rows ({len(data['raw']) / 1e6:.1f} MB) with 3 "
-                  f"amounts off, 2 charges left out and 2 unknown orders", flush=True)
-            t = time.perf_counter()
-            stored = services.store_settlement_file(data["raw"], origin="uploaded", file_name="bench.csv")
-            store = time.perf_counter() - t
-            stored_rows, stored_new = stored.file.row_count, stored.created
-            read, count = read_ledger(day)
-            db.session.remove()
-            t = time.perf_counter()
-            run = services.reconcile_day(day, "gateway", trigger="cli")
-            reconcile = time.perf_counter() - t
-            ok, verdict = check(run, data)
-            first = (run.matched_count, run.total_count, run.match_rate, run.details["findingsByType"])
-            db.session.remove()
-            t = time.perf_counter()
-            again = services.reconcile_day(day, "gateway", trigger="cli")
-            second = time.perf_counter() - t
-            ok_again, verdict_again = check(again, data)
-            ok = ok and ok_again and stored_new and count == n and reconcile <= 60
-            print(f"1. Store:     the settlement file ({stored_rows:,} rows) parsed, checked and kept "
-                  f"{store:7.1f} s")
-            print(f"2. Read:      one SELECT of the day's {count:,} ledger rows                      "
-                  f"{read:7.1f} s  ({count / read:9,.0f} rows/s)")
-            print(f"3. Reconcile: services.reconcile_day(day, 'gateway') over the same rows      "
-                  f"{reconcile:7.1f} s  ({count / reconcile:9,.0f} rows/s)  = {reconcile / read:.1f} × the read   "
-                  f"target ≤ 60 s: {'met' if reconcile <= 60 else 'MISSED'}")
-            print(f"4. Again:     the same day reconciled a second time                        "
-                  f"{second:7.1f} s  = {second / read:.1f} × the read")
-            print(f"5. Checks {verdict} (first run); {verdict_again} (second run): {first[0]:,} of {first[1]:,} "
-                  f"matched, match rate {first[2]}, differences {first[3]}")
-    finally:
-        redis_proc.terminate()
-        redis_proc.wait(timeout=10)
-    print(f"Whole bench: {time.perf_counter() - started:.0f} s; load average at the end {os.getloadavg()[0]:.1f} "
-          f"(1 min, on {os.cpu_count()} CPUs: above {os.cpu_count()} means other jobs were competing)")
+        day = previous_business_date(clock.now())
+        seeded = time.perf_counter()
+        data = seed(url, n, day)
+        print(f"Seeded in {time.perf_counter() - seeded:.1f} s: {n:,} card charges in the ledger on {day}, and "
+              f"the gateway's file of {data['file_count']:,} rows ({len(data['raw']) / 1e6:.1f} MB) with 3 "
+              f"amounts off, 2 charges left out and 2 unknown orders", flush=True)
+        t = time.perf_counter()
+        stored = services.store_settlement_file(data["raw"], origin="uploaded", file_name="bench.csv")
+        store = time.perf_counter() - t
+        stored_rows, stored_new = stored.file.row_count, stored.created
+        read, count = read_ledger(day)
+        db.session.remove()
+        t = time.perf_counter()
+        run = services.reconcile_day(day, "gateway", trigger="cli")
+        reconcile = time.perf_counter() - t
+        ok, verdict = check(run, data)
+        first = (run.matched_count, run.total_count, run.match_rate, run.details["findingsByType"])
+        db.session.remove()
+        t = time.perf_counter()
+        again = services.reconcile_day(day, "gateway", trigger="cli")
+        second = time.perf_counter() - t
+        ok_again, verdict_again = check(again, data)
+        ok = ok and ok_again and stored_new and count == n and reconcile <= 60
+        print(f"1. Store:     the settlement file ({stored_rows:,} rows) parsed, checked and kept "
+              f"{store:7.1f} s")
+        print(f"2. Read:      one SELECT of the day's {count:,} ledger rows                      "
+              f"{read:7.1f} s  ({count / read:9,.0f} rows/s)")
+        print(f"3. Reconcile: services.reconcile_day(day, 'gateway') over the same rows      "
+              f"{reconcile:7.1f} s  ({count / reconcile:9,.0f} rows/s)  = {reconcile / read:.1f} × the read   "
+              f"target ≤ 60 s: {'met' if reconcile <= 60 else 'MISSED'}")
+        print(f"4. Again:     the same day reconciled a second time                        "
+              f"{second:7.1f} s  = {second / read:.1f} × the read")
+        print(f"5. Checks {verdict} (first run); {verdict_again} (second run): {first[0]:,} of {first[1]:,} "
+              f"matched, match rate {first[2]}, differences {first[3]}")
     return 0 if ok else 1
 
 

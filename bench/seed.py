@@ -8,8 +8,12 @@ sold-outs. Bulk SQL (generate_series), so seeding takes seconds.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -110,3 +114,35 @@ def seed(url: str) -> Catalog:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
     return Catalog(today=today, hot=(hot_hotel, hot_type), spread=spread)
+
+
+@contextmanager
+def migrated_app(url: str, title: str, tmp_prefix: str):
+    """The app of an in-process bench, inside its app context: a scratch Redis, the bench database emptied
+    and migrated. Prints the bench's header, and at the end the whole run's time and load average."""
+    from bench.workers_payouts import _start_redis
+
+    tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix))
+    redis_url, redis_proc = _start_redis(tmp)
+    os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "FRONTDESK_INSTANCE_DIR": str(tmp),
+                       "SANDBOX_STATE_DIR": str(tmp / "sandbox"), "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
+                       "RATELIMIT_ENABLED": "false", "REDIS_URL": redis_url})
+    started = time.perf_counter()
+    try:
+        empty_database(url)
+        from flask_migrate import upgrade
+
+        from app import create_app
+
+        app = create_app()
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            print(f"Frontdesk {title} bench — {url} · {os.cpu_count()} CPUs · load average at start "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+            yield app
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+        print(f"Whole bench: {time.perf_counter() - started:.0f} s; load average at the end "
+              f"{os.getloadavg()[0]:.1f} (1 min, on {os.cpu_count()} CPUs: above {os.cpu_count()} means other "
+              "jobs were competing)")

@@ -31,7 +31,6 @@ import io
 import os
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
@@ -40,8 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import empty_database, psycopg_url  # noqa: E402
-from bench.workers_payouts import _start_redis  # noqa: E402
+from bench.seed import migrated_app, psycopg_url  # noqa: E402
 
 ACCOUNT = "110123456789"
 FAMILY = "김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허유남심노하곽성차주우구민진지엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모남궁탁국어은편용예경봉사부황보"
@@ -234,35 +232,14 @@ def main() -> int:
                          "postgresql://postgres@127.0.0.1:5432/fd_bench_statements")
     n = int(os.environ.get("BENCH_STATEMENT_LINES", "233000"))
     import_lines = int(os.environ.get("BENCH_IMPORT_LINES", "2000"))
-    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-statements-"))
-    redis_url, redis_proc = _start_redis(tmp)
-    os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "FRONTDESK_INSTANCE_DIR": str(tmp),
-                       "SANDBOX_STATE_DIR": str(tmp / "sandbox"), "LOG_LEVEL": "WARNING", "LOG_JSON": "false",
-                       "RATELIMIT_ENABLED": "false", "REDIS_URL": redis_url})
-    started = time.perf_counter()
-    try:
-        empty_database(url)
-        from flask_migrate import upgrade
-
-        from app import create_app
-
-        app = create_app()
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-            print(f"Frontdesk statements bench — {url} · {os.cpu_count()} CPUs · load average at start "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
-            seeded = time.perf_counter()
-            data = seed(url, n)
-            print(f"Seeded in {time.perf_counter() - seeded:.1f} s: {n:,} bank-transfer bookings made in the last "
-                  f"24 hours ({n // 10:,} partly paid), one statement of {n:,} lines", flush=True)
-            ok = bench_match(data)
-            if import_lines:
-                ok = bench_import(data, import_lines) and ok
-    finally:
-        redis_proc.terminate()
-        redis_proc.wait(timeout=10)
-    print(f"Whole bench: {time.perf_counter() - started:.0f} s; load average at the end {os.getloadavg()[0]:.1f} "
-          f"(1 min, on {os.cpu_count()} CPUs: above {os.cpu_count()} means other jobs were competing)")
+    with migrated_app(url, "statements", "frontdesk-bench-statements-"):
+        seeded = time.perf_counter()
+        data = seed(url, n)
+        print(f"Seeded in {time.perf_counter() - seeded:.1f} s: {n:,} bank-transfer bookings made in the last "
+              f"24 hours ({n // 10:,} partly paid), one statement of {n:,} lines", flush=True)
+        ok = bench_match(data)
+        if import_lines:
+            ok = bench_import(data, import_lines) and ok
     return 0 if ok else 1
 
 

@@ -185,7 +185,7 @@ def test_a_returned_payout_reopens_its_refund_and_the_guest_gives_another_accoun
         form.goto(link)
         text = form.inner_text("main")
         assert "어느 계좌로 보내 드릴까요?" in text
-        assert ("카카오뱅크 ***-***-5678 (이영희) 계좌로 ₩250,000을(를) 보내 드렸지만, 은행에서 돈이 "
+        assert ("카카오뱅크 ***-***-5678 (이영희) 계좌로 송금했지만(₩250,000), 은행에서 돈이 "
                 "되돌아왔습니다(예: 계좌가 해지된 경우).") in text
         assert "다른 계좌를 알려 주세요. 그 계좌로 보내 드리겠습니다." in text and "3333012345678" not in form.content()
         screenshot(form, "deposits-returned-account-form")

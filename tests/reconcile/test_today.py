@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.core import clock as app_clock
 from app.ops.checklist import collect_today
 from app.reconcile import services
@@ -40,9 +42,7 @@ def test_a_failed_run_counts_too(app):
     day = new_day()
     staff = make_operator("staff")
     app_clock.freeze(kst(day + timedelta(days=1), 6))
-    try:
+    with pytest.raises(services.NoSettlementFile):
         services.reconcile_day(day, "gateway")
-    except services.NoSettlementFile:
-        pass
     found = entry(staff)
     assert found.count == 1 and "failed (1)" in str(found.detail)
