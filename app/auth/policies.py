@@ -9,18 +9,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
-#: Failed sign-ins allowed before a wait is imposed.
-#: Per account: failures form a run while each comes within 15 minutes of the
-#: one before. From the 5th failure of a run on, the next try must wait 1
-#: minute, doubling with each further failure (2, 4, 8 …) up to 15 minutes.
-#: The run ends after 15 quiet minutes or with a successful sign-in, so a real
-#: operator is never locked out for long. Tries during a wait are refused
-#: without being counted (hammering does not stretch the wait).
-#: Per address (one office, one network): 20 failures within 15 minutes → wait
-#: until the oldest of them is 15 minutes old.
+#: Failed sign-ins allowed before a wait is imposed. Three rules, each a run of
+#: failures (each within `window` of the one before); tries during a wait are
+#: refused without being counted (hammering does not stretch the wait).
+#:
+#: - "pair" (one email from one address): from the 5th failure of a run on, the
+#:   next try must wait 1 minute, doubling with each further failure (2, 4, 8 …)
+#:   up to 15 minutes. This is what slows a guesser: it binds the guesser's own
+#:   network, not the person whose email is being guessed.
+#: - "account" (one email from anywhere): a short back-off only — 5 seconds from
+#:   the 5th failure, doubling up to 30 seconds. Someone failing a colleague's
+#:   password from elsewhere can never keep that colleague out for longer.
+#: - "address" (one office, one network): 20 failures within 15 minutes → wait
+#:   until the oldest of them is 15 minutes old.
+#:
+#: A run ends after 15 quiet minutes; a successful sign-in clears its own
+#: address's failures for that email. The operator is told on their next
+#: sign-in how often others failed their password (app.auth.sessions).
 THROTTLE = {
+    "pair": {"max_failures": 5, "window": timedelta(minutes=15),
+             "first_wait": timedelta(minutes=1), "max_wait": timedelta(minutes=15),
+             "lookback": timedelta(days=1)},
     "account": {"max_failures": 5, "window": timedelta(minutes=15),
-                "first_wait": timedelta(minutes=1), "max_wait": timedelta(minutes=15),
+                "first_wait": timedelta(seconds=5), "max_wait": timedelta(seconds=30),
                 "lookback": timedelta(days=1)},
     "address": {"max_failures": 20, "window": timedelta(minutes=15)},
 }
@@ -50,9 +61,10 @@ def compute_session_end(times: SessionTimes, *, now: datetime, idle: timedelta) 
 
 def compute_account_wait(failures: Sequence[datetime], *, now: datetime,
                          rule: dict | None = None) -> datetime | None:
-    """Until when an account must wait before the next try, or None.
+    """Until when an account (rule "account") or an email from one address (rule
+    "pair") must wait before the next try, or None.
 
-    `failures` are the account's failure times (any order, at most `lookback`
+    `failures` are the failure times (any order, at most `lookback`
     old). The current run is the latest failures each within `window` of the
     next; with n ≥ max_failures in it, the wait after the latest is
     first_wait × 2^(n − max_failures), at most max_wait.
@@ -82,6 +94,11 @@ def compute_address_wait(failures: Sequence[datetime], *, now: datetime,
     # The wait ends when the max_failures-th most recent failure leaves the window.
     until = recent[rule["max_failures"] - 1] + rule["window"]
     return until if until > now else None
+
+
+def seconds_to_wait(until: datetime, now: datetime) -> int:
+    """Whole seconds to wait (at least 1): the Retry-After header."""
+    return max(1, int(-(-max(0.0, (until - now).total_seconds()) // 1)))
 
 
 def minutes_to_wait(until: datetime, now: datetime) -> int:

@@ -34,7 +34,7 @@ TOUCH_EVERY = timedelta(seconds=60)
 #: Dead session rows are kept this long (for "where am I signed in" history), then deleted.
 KEEP_DEAD_SESSIONS = timedelta(days=30)
 #: Failure rows older than this are deleted whenever a new failure is written (the throttle looks no further).
-KEEP_FAILURES = policies.THROTTLE["account"]["lookback"]
+KEEP_FAILURES = policies.THROTTLE["pair"]["lookback"]
 
 _dummy_hash: str | None = None
 
@@ -56,15 +56,32 @@ class SignInThrottled(DomainError):
 
     def __init__(self, until: datetime, now: datetime):
         self.until = until
+        self.seconds = policies.seconds_to_wait(until, now)
         self.minutes = policies.minutes_to_wait(until, now)
-        super().__init__(_l("Too many tries with this email or from this network. Wait %(minutes)s minute(s) "
-                            "and try again. If you forgot your password, ask an admin.", minutes=self.minutes))
+        if self.seconds < 60:
+            message = _l("Too many tries with this email or from this network. Wait %(seconds)s seconds "
+                         "and try again. If you forgot your password, ask an admin.", seconds=self.seconds)
+        else:
+            message = _l("Too many tries with this email or from this network. Wait %(minutes)s minute(s) "
+                         "and try again. If you forgot your password, ask an admin.", minutes=self.minutes)
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class FailedTries:
+    """Wrong passwords typed for an operator's email since their previous sign-in,
+    other than their own typos just before this sign-in (same address, same run)."""
+
+    count: int
+    addresses: int
+    last_at: datetime
 
 
 @dataclass
 class SignedIn:
     operator: Operator
     token: str  # the raw session id for the cookie (only its hash is stored)
+    failed_tries: FailedTries | None = None  # told to the operator once, right after signing in
 
 
 def _typed_email(email: str | None) -> str:
@@ -81,12 +98,14 @@ def _check_dummy(password: str) -> None:
 
 def throttle_wait(email: str, address: str, now: datetime) -> datetime | None:
     """Until when sign-ins for this email or from this address must wait, or None."""
-    account_rule, address_rule = policies.THROTTLE["account"], policies.THROTTLE["address"]
-    by_account = db.session.scalars(select(SignInFailure.created_at).where(
-        SignInFailure.email == email, SignInFailure.created_at > now - account_rule["lookback"])).all()
+    rules = policies.THROTTLE
+    by_account = db.session.execute(select(SignInFailure.created_at, SignInFailure.address).where(
+        SignInFailure.email == email, SignInFailure.created_at > now - rules["pair"]["lookback"])).all()
     by_address = db.session.scalars(select(SignInFailure.created_at).where(
-        SignInFailure.address == address, SignInFailure.created_at > now - address_rule["window"])).all()
-    waits = [w for w in (policies.compute_account_wait(by_account, now=now),
+        SignInFailure.address == address, SignInFailure.created_at > now - rules["address"]["window"])).all()
+    by_pair = [at for at, where in by_account if where == address]
+    waits = [w for w in (policies.compute_account_wait(by_pair, now=now, rule=rules["pair"]),
+                         policies.compute_account_wait([at for at, _ in by_account], now=now, rule=rules["account"]),
                          policies.compute_address_wait(by_address, now=now)) if w is not None]
     return max(waits) if waits else None
 
@@ -118,7 +137,10 @@ def sign_in(email: str, password: str, *, address: str, user_agent: str = "",
     (nothing recorded), or SignInFailed — the same answer, after the same
     password-hashing work, for an unknown email, a wrong password and a
     disabled account — after recording the failure. Success clears the
-    account's failures and revokes `previous_token` (the browser's older session).
+    failures of this email from this address (others' failures keep binding
+    their own networks), revokes `previous_token` (the browser's older
+    session) and counts the wrong passwords others typed for this operator
+    since their previous sign-in (`SignedIn.failed_tries`, audited).
     """
     typed = _typed_email(email)
     address = (address or "unknown")[:64]
@@ -144,7 +166,9 @@ def sign_in(email: str, password: str, *, address: str, user_agent: str = "",
     def work() -> SignedIn:
         operator = db.session.get(Operator, row.id)
         stamp = clock.now()
-        db.session.execute(delete(SignInFailure).where(SignInFailure.email == typed))
+        tries = failed_tries_since(operator, typed, address, stamp)
+        db.session.execute(delete(SignInFailure).where(SignInFailure.email == typed,
+                                                       SignInFailure.address == address))
         if previous_token:
             revoke_sessions(operator.id, "replaced", only_token=previous_token)
         db.session.execute(delete(OperatorSession).where(
@@ -153,13 +177,38 @@ def sign_in(email: str, password: str, *, address: str, user_agent: str = "",
         operator.last_login_at = stamp
         audit.record("operator.signed_in", entity_type="operator", entity_id=operator.id,
                      actor=Actor.operator(operator), data={"address": address})
-        return SignedIn(operator, raw)
+        if tries is not None:
+            audit.record("operator.told_of_failed_sign_ins", entity_type="operator", entity_id=operator.id,
+                         actor=Actor.operator(operator),
+                         data={"count": tries.count, "addresses": tries.addresses,
+                               "lastAt": tries.last_at.isoformat()})
+        return SignedIn(operator, raw, tries)
 
     signed_in = run_in_transaction(work)
     signed_in.operator.session_token = signed_in.token
     log.info("operator signed in", extra={"event": "auth.signed_in", "operator_id": signed_in.operator.id,
                                           "operator": signed_in.operator.email, "address": address})
     return signed_in
+
+
+def failed_tries_since(operator: Operator, typed: str, address: str, now: datetime) -> FailedTries | None:
+    """Wrong passwords typed for this operator since their previous sign-in (from the
+    audit log, which keeps them for good), except this person's own typos: failures
+    from the address now signing in, within the last run window. None when there were none."""
+    from app.core.audit import AuditEvent
+
+    query = select(AuditEvent.created_at, AuditEvent.data).where(
+        AuditEvent.action == "operator.sign_in_failed", AuditEvent.entity_type == "operator",
+        AuditEvent.entity_id == str(operator.id))
+    if operator.last_login_at is not None:
+        query = query.where(AuditEvent.created_at > operator.last_login_at)
+    own_run_since = now - policies.THROTTLE["pair"]["window"]
+    tries = [(at, (data or {}).get("address", "")) for at, data in db.session.execute(query)
+             if not ((data or {}).get("address") == address and at > own_run_since)]
+    if not tries:
+        return None
+    return FailedTries(count=len(tries), addresses=len({where for _, where in tries}),
+                       last_at=max(at for at, _ in tries))
 
 
 def _record_failure(typed: str, address: str, *, operator_id: int | None, known: bool, disabled: bool) -> None:

@@ -91,14 +91,26 @@ def login():
                                 user_agent=request.user_agent.string, previous_token=previous)
         except SignInThrottled as exc:
             return (render_template("auth/login.html", form=form, error=str(exc.message)), 429,
-                    {"Retry-After": str(exc.minutes * 60)})
+                    {"Retry-After": str(exc.seconds)})
         except SignInFailed as exc:
             return render_template("auth/login.html", form=form, error=str(exc.message))
         # A fresh cookie: nothing from before sign-in (CSRF token, language) carries over.
         session.clear()
         login_user(signed_in.operator)
+        if signed_in.failed_tries is not None:
+            flash(failed_tries_message(signed_in.failed_tries), "error")
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=None)
+
+
+def failed_tries_message(tries) -> str:
+    """What an operator is told after signing in when others failed their password."""
+    from flask_babel import format_datetime
+
+    return _("🛑 Since you last signed in, a wrong password was typed for your account %(count)s time(s), "
+             "from %(addresses)s network(s); the last try was at %(when)s. If this was not you, tell an admin "
+             "and change your password now (My account → Change password).",
+             count=tries.count, addresses=tries.addresses, when=format_datetime(tries.last_at, "medium"))
 
 
 @bp.post("/logout")
