@@ -294,7 +294,7 @@ def parse_room(data: dict[str, Any], hotel: Hotel, creating: bool) -> dict[str, 
     if "floor" in data:
         values["floor"] = field_int(data["floor"], "floor", errors, low=-10, high=200)
     if "status" in data:
-        if data["status"] in set(RoomStatus):
+        if isinstance(data["status"], str) and data["status"] in set(RoomStatus):
             values["status"] = RoomStatus(data["status"]).value
         else:
             errors["status"] = _l("One of available, occupied, maintenance, cleaning.")

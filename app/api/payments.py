@@ -82,7 +82,7 @@ def create_payment_endpoint():
         errors["idempotencyKey"] = _l("Required: a unique key per payment (header Idempotency-Key), "
                                       "at most %(n)s characters.", n=MAX_KEY_LENGTH)
     method = data.get("paymentMethod")
-    if method not in set(PaymentMethod):
+    if not isinstance(method, str) or method not in set(PaymentMethod):
         errors["paymentMethod"] = _l("One of card, bank_transfer.")
     amount, currency = data.get("amount"), data.get("currency")
     if isinstance(amount, dict) and currency is None:  # a money object is accepted too

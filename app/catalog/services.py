@@ -3,6 +3,7 @@ calendar kept in step with the rooms."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,8 +69,13 @@ def create_hotel(actor: Actor | None = None, **values: Any) -> Hotel:
 
 
 def _plain(value: Any) -> Any:
-    """A value as it is kept in an audit row (dates as ISO text)."""
-    return value.isoformat() if isinstance(value, (date, datetime, time)) else value
+    """A value as it is kept in an audit row (dates as ISO text, exact decimals such as
+    coordinates as their digits: JSON has no decimal type)."""
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]:

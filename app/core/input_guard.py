@@ -105,10 +105,16 @@ def check_request() -> None:
             if data is not None and _walk(data):
                 _reject()
         elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # A part whose name cannot be read (e.g. `name="x\\"`) comes back with the name None.
+            nameless = _l("A part of the form has no readable name. Nothing was changed.")
             for key, value in request.form.items(multi=True):
-                if bad_text(key) or bad_text(value):
+                if key is None:
+                    _reject(nameless)
+                if bad_text(key) or bad_text(value or ""):
                     _reject()
             for key, storage in request.files.items(multi=True):
+                if key is None:
+                    _reject(nameless)
                 if bad_text(key) or bad_text(storage.filename or ""):
                     _reject()
 

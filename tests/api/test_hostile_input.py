@@ -58,7 +58,7 @@ def test_bad_text_in_a_booking_is_refused_and_books_nothing(client, room_type, m
 
 
 def test_a_nul_inside_a_json_list_is_refused(client, room_type, manager):
-    response = client.patch(f"/v1/hotels/{room_type.hotel_id}", json={"amenities": ["wifi", "pool" + NUL]},
+    response = client.put(f"/v1/hotels/{room_type.hotel_id}", json={"amenities": ["wifi", "pool" + NUL]},
                             headers=manager)
     assert response.status_code == 422
     assert room_type.hotel.amenities != ["wifi", "pool" + NUL]
@@ -140,3 +140,26 @@ def test_find_my_booking_is_throttled_per_code_and_per_address(app, client, monk
 def _forget_counters(redis) -> None:
     for key in redis.scan_iter("ratelimit:*"):
         redis.delete(key)
+
+
+@pytest.mark.parametrize("value", [{}, [], ["card"], 1, None])
+def test_an_enum_field_sent_as_an_object_or_list_is_refused(client, room_type, manager, value):
+    """Found by schemathesis: `paymentMethod` / a room's `status` given as {} or [] was a 500."""
+    rooms = client.post(f"/v1/hotels/{room_type.hotel_id}/rooms", headers=manager,
+                        json={"roomNumber": "901", "roomTypeID": str(room_type.id), "status": value})
+    assert rooms.status_code == 422 and "status" in rooms.get_json()["error"]["fields"]
+    payment = client.post("/v1/payments", headers={**manager, "Idempotency-Key": f"enum-{value!r}"},
+                          json={"reservationID": "FD-NOPE", "amount": 1000, "currency": "KRW",
+                                "paymentMethod": value})
+    assert payment.status_code == 422 and "paymentMethod" in payment.get_json()["error"]["fields"]
+
+
+def test_a_form_part_whose_name_cannot_be_read_is_refused(client, manager):
+    """Found by schemathesis: `name="x\\"` in a multipart upload came back as a None name (a 500)."""
+    body = (b'--b\r\nContent-Disposition: form-data; name="x\\"\r\n\r\n{}\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="format"\r\n\r\ncamt053\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="s.xml"\r\n\r\n)\r\n--b--\r\n')
+    response = client.post("/v1/ops/statements", data=body, headers=manager,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 422
+    assert "no readable name" in response.get_json()["error"]["message"]

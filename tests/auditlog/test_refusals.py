@@ -1,12 +1,14 @@
 """Every refusal is in the audit log: a 403 on /v1, from a role decorator, or raised inside a view."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from app.core.audit import AuditEvent
 from app.extensions import db
 from tests.api.helpers import bearer
-from tests.factories import future, make_hotel, make_room_type
+from tests.factories import future, make_hotel, make_operator, make_room_type
 
 
 def _refusals(action: str) -> list[AuditEvent]:
@@ -89,3 +91,22 @@ def test_capacity_and_price_changes_keep_their_before_values():
     last = _refusals("rates.set")[-1]
     assert last.data["before"] == {first.isoformat(): 150_000, second.isoformat(): None}
     assert last.data["base_price"] == 90_000
+
+
+def test_a_hotels_coordinates_changed_over_the_api_keep_exact_before_and_after_values(client, app):
+    """Found by schemathesis: a stored coordinate (a Decimal) in the audit row's before value was a 500."""
+    from app.auth.services import create_api_token
+    from app.catalog.models import Hotel
+
+    hotel = make_hotel()
+    hotel.latitude, hotel.longitude = Decimal("37.566500"), Decimal("126.978000")
+    db.session.commit()
+    _token, raw = create_api_token(make_operator("admin").email, "coordinates")
+    response = client.put(f"/v1/hotels/{hotel.id}", json={"latitude": 35.1796, "longitude": None},
+                            headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [changed] = _refusals("hotel.updated")
+    assert changed.data["changes"]["latitude"]["before"] == "37.566500"
+    assert float(changed.data["changes"]["latitude"]["after"]) == 35.1796
+    assert changed.data["changes"]["longitude"] == {"before": "126.978000", "after": None}
+    assert db.session.get(Hotel, hotel.id).longitude is None
