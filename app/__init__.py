@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "app.auditlog.views",
     "app.catalog.views",
     "app.reconcile.views",
+    "app.approvals.views",
 )
 
 
@@ -34,6 +35,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     """The application factory: settings from the environment (plus `overrides`)."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.update(load_config(overrides))
+    from app.core.adapters import check_adapters
+
+    check_adapters(app.config)  # a bad BANK_ADAPTER / PAYMENT_GATEWAY / MAIL_BACKEND / SMS_BACKEND stops here
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
     app.extensions["frontdesk"] = {}
 
@@ -63,6 +67,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.core.web import register_error_handlers, register_template_helpers
 
     register_error_handlers(app)
+    from app.core.outage import register_outage_handlers
+
+    register_outage_handlers(app)  # the database unreachable: a 503 page, not a 500
     register_template_helpers(app)
     for module_name in BLUEPRINTS:
         module = importlib.import_module(module_name)

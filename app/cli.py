@@ -1,4 +1,4 @@
-"""`flask` commands: seed-demo, users, tokens, inventory, statements, dev."""
+"""`flask` commands: seed-demo, users, tokens, inventory, statements, sandbox, dev."""
 from __future__ import annotations
 
 import click
@@ -165,8 +165,61 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(statements)
 
+    sandbox = AppGroup("sandbox", help="Script what the sandbox bank and gateway do next (demos, tests).")
+    sandbox_adapters = {"bank": "app.remittance.sandbox_bank:SCRIPT", "gateway": "app.payments.sandbox:SCRIPT"}
+
+    def _scriptable(name: str):
+        from app.core.adapters import spec
+
+        return spec(sandbox_adapters[name])
+
+    @sandbox.command("script")
+    @click.argument("adapter", type=click.Choice(sorted(sandbox_adapters)))
+    @click.argument("outcomes", nargs=-1, required=True)
+    @click.option("--operation", "-o", default=None,
+                  help="transfer/inquire (bank), charge/refund/retrieve/refund_status (gateway); "
+                       "default: transfer, charge.")
+    @click.option("--append", is_flag=True, help="Add after what is already scripted instead of replacing it.")
+    def sandbox_script(adapter: str, outcomes: tuple[str, ...], operation: str | None, append: bool) -> None:
+        """Set the next outcomes of a sandbox, one per call, e.g. `flask sandbox script bank timeout_after
+        accept` or `flask sandbox script gateway -o refund refuse:refund_declined` (see
+        app/core/sandbox_script.py). Nothing changes when one outcome is wrong."""
+        from app.core.sandbox_script import ScriptError
+
+        scriptable = _scriptable(adapter)
+        try:
+            parsed = scriptable.set(outcomes, operation, append=append)
+        except ScriptError as exc:
+            raise click.ClickException(f"Nothing was scripted: {exc}.")
+        click.echo(f"The sandbox {adapter}'s next {operation or scriptable.main_operation} calls: "
+                   f"{', '.join(str(o) for o in parsed)}; then its usual rules.")
+
+    @sandbox.command("show")
+    def sandbox_show() -> None:
+        """Print what is still scripted, per sandbox and operation."""
+        for adapter in sorted(sandbox_adapters):
+            pending = _scriptable(adapter).pending()
+            if not pending:
+                click.echo(f"{adapter}: nothing scripted (usual rules)")
+            for operation, items in pending.items():
+                click.echo(f"{adapter} {operation}: {', '.join(items)}")
+
+    @sandbox.command("clear")
+    @click.argument("adapters", nargs=-1, type=click.Choice(sorted(sandbox_adapters)))
+    def sandbox_clear(adapters: tuple[str, ...]) -> None:
+        """Forget the scripts (of both sandboxes when none is named)."""
+        for adapter in adapters or sorted(sandbox_adapters):
+            _scriptable(adapter).clear()
+            click.echo(f"{adapter}: script cleared (usual rules)")
+
+    app.cli.add_command(sandbox)
+
+    from app.auditlog.cli import register_audit_cli
+
+    register_audit_cli(app)  # flask audit verify, flask db-roles grant
+
     @app.cli.command("dev")
-    @click.option("--port", default=5000, show_default=True)
+    @click.option("--port", default=5000, show_default=True, envvar="PORT", help="The web port (or PORT).")
     @click.option("--no-seed", is_flag=True, help="Do not add the demo data.")
     def dev_command(port: int, no_seed: bool) -> None:
         """Run everything on this machine: database, Redis, web, worker and clock."""

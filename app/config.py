@@ -36,10 +36,24 @@ ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_BYTES = 32
 #: Adapters that move no real money or messages; production refuses them unless ALLOW_SANDBOX_ADAPTERS=true.
 SANDBOX_ADAPTERS = {"PAYMENT_GATEWAY": "sandbox", "BANK_ADAPTER": "sandbox", "SMS_BACKEND": "console"}
+#: The same adapters named by import path (app.core.adapters), refused alike.
+SANDBOX_ADAPTER_PATHS = {"PAYMENT_GATEWAY": "app.payments.sandbox:SandboxGateway",
+                         "BANK_ADAPTER": "app.remittance.sandbox_bank:SandboxBank",
+                         "SMS_BACKEND": "app.notifications.channels:ConsoleSmsProvider"}
 #: Purpose labels of the keys derived from SECRET_KEY (HKDF info strings).
 PURPOSE_SESSION = "frontdesk/session-and-csrf"
 PURPOSE_LINKS = "frontdesk/customer-links"
 PURPOSE_WEBHOOK = "frontdesk/sandbox-gateway-webhook"
+
+
+def sandbox_adapters_in_use() -> list[str]:
+    """`NAME=value` of every adapter setting that names a sandbox (short name or import path)."""
+    in_use = []
+    for name, short in SANDBOX_ADAPTERS.items():
+        value = (env_str(name) or short).strip()
+        if value in (short, SANDBOX_ADAPTER_PATHS[name]):
+            in_use.append(f"{name}={value}")
+    return in_use
 
 
 def derive_secret(root: str, purpose: str) -> str:
@@ -119,8 +133,7 @@ def load_config(overrides: dict | None = None) -> dict:
         _check_production(secret)
     keys = _purpose_keys(secret, production)
     database_url = normalize_database_url(env_str("DATABASE_URL") or default_database_url())
-    sandbox_in_use = [f"{name}={value}" for name, value in SANDBOX_ADAPTERS.items()
-                      if (env_str(name) or value) == value]
+    sandbox_in_use = sandbox_adapters_in_use()
     cfg = {
         "FRONTDESK_ENV": env,
         # Flask signs the session cookie and Flask-WTF the CSRF tokens with this derived key.
@@ -130,6 +143,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_ADAPTERS_IN_USE": sandbox_in_use,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        # The role that owns the tables, for `flask db upgrade` and `flask db-roles` (migrations/env.py);
+        # unset: DATABASE_URL's. The app itself connects with DATABASE_URL's role, which owns nothing.
+        "DATABASE_OWNER_URL": normalize_database_url(env_str("DATABASE_OWNER_URL") or "") or None,
         "REDIS_URL": env_str("REDIS_URL") or default_redis_url(),
         "REDIS_EMBEDDED": env_str("REDIS_URL") is None,
         "FRONTDESK_TIMEZONE": env_str("FRONTDESK_TIMEZONE", "Asia/Seoul"),
@@ -152,6 +168,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_GATEWAY_LATENCY_MS": env_int("SANDBOX_GATEWAY_LATENCY_MS", 0 if not production else 300),
         "SANDBOX_GATEWAY_TIMEOUT_MS": env_int("SANDBOX_GATEWAY_TIMEOUT_MS", 2000),
         "SANDBOX_STATE_DIR": env_str("SANDBOX_STATE_DIR") or str(INSTANCE_DIR),
+        # Demos: the sandbox gateway's next outcomes, e.g. "timeout_after,accept" or
+        # "charge=accept;refund=timeout_after" (app.core.sandbox_script).
+        "SANDBOX_GATEWAY_SCRIPT": env_str("SANDBOX_GATEWAY_SCRIPT", ""),
         "GATEWAY_WEBHOOK_SECRET": keys["webhook"],
         "DEPOSIT_BANK_NAME": env_str("DEPOSIT_BANK_NAME", "Frontdesk Bank"),
         "DEPOSIT_ACCOUNT_NUMBER": env_str("DEPOSIT_ACCOUNT_NUMBER", "110-123-456789"),
@@ -161,12 +180,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "SANDBOX_BANK_LATENCY_MS": env_int("SANDBOX_BANK_LATENCY_MS", 0 if not production else 300),
         # Tests only: the sandbox bank sleeps this long after moving money, before answering.
         "SANDBOX_BANK_PAUSE_AFTER_ACCEPT_MS": env_int("SANDBOX_BANK_PAUSE_AFTER_ACCEPT_MS", 0),
+        # Demos: the sandbox bank's next outcomes, e.g. "timeout_after,accept" or
+        # "transfer=timeout_after;inquire=unknown,done" (app.core.sandbox_script).
+        "SANDBOX_BANK_SCRIPT": env_str("SANDBOX_BANK_SCRIPT", ""),
         "FUND_CURRENCY": env_str("FUND_CURRENCY", "KRW"),
         "FUND_WARNING_BELOW": env_int("FUND_WARNING_BELOW", 50_000_000),
         "FUND_CRITICAL_BELOW": env_int("FUND_CRITICAL_BELOW", 20_000_000),
         "FUND_BREAKER_OPEN_BELOW": env_int("FUND_BREAKER_OPEN_BELOW", 10_000_000),
         "FUND_HALF_OPEN_MAX_PAYOUT": env_int("FUND_HALF_OPEN_MAX_PAYOUT", 1_000_000),
         "PAYOUT_MANAGER_ABOVE": env_int("PAYOUT_MANAGER_ABOVE", 1_000_000),
+        # Four eyes (DESIGN invariant 11): one movement of money at or above this many minor units is
+        # requested by one operator and approved by another with manager rights (app.approvals).
+        "FOUR_EYES_ABOVE": env_int("FOUR_EYES_ABOVE", 1_000_000),
         "PAYOUT_ACCOUNT_LINK_DAYS": env_int("PAYOUT_ACCOUNT_LINK_DAYS", 14),
         # Mail and SMS.
         "MAIL_BACKEND": env_str("MAIL_BACKEND", "smtp" if production else "outbox"),
@@ -229,11 +254,13 @@ def _check_production(secret: str) -> None:
             problems.append(f"{name} must be set in production ({what}); the embedded SQLite/Redis are for "
                             "development only")
     if not env_bool("ALLOW_SANDBOX_ADAPTERS", False):
-        for name, value in SANDBOX_ADAPTERS.items():
-            if (env_str(name) or value) == value:
-                problems.append(f"{name} is {value!r}, which moves no real money or messages: set the real adapter, "
-                                "or ALLOW_SANDBOX_ADAPTERS=true for a demo (operators then see a banner)")
-    if (env_str("PAYMENT_GATEWAY") or "sandbox") != "sandbox" and env_str("GATEWAY_WEBHOOK_SECRET") is None:
+        for entry in sandbox_adapters_in_use():
+            name, _, value = entry.partition("=")
+            problems.append(f"{name} is {value!r}, which moves no real money or messages: set the real adapter "
+                            "(package.module:Class), or ALLOW_SANDBOX_ADAPTERS=true for a demo (operators then "
+                            "see a banner)")
+    gateway_is_sandbox = any(e.startswith("PAYMENT_GATEWAY=") for e in sandbox_adapters_in_use())
+    if not gateway_is_sandbox and env_str("GATEWAY_WEBHOOK_SECRET") is None:
         problems.append("GATEWAY_WEBHOOK_SECRET must be set to the secret your payment gateway signs webhooks with")
     if problems:
         raise ConfigError("Frontdesk cannot start in production:\n- " + "\n- ".join(problems))

@@ -13,3 +13,5 @@ from app.deposits.models import BankStatement, CsvMapping, StatementLine  # noqa
 from app.adjust.models import ReservationNote, RoomAssignment, RoomFeature  # noqa: F401
 from app.ledger.models import LedgerEntry  # noqa: F401
 from app.reconcile.models import ReconciliationItem, ReconciliationRun, SettlementFile  # noqa: F401
+from app.approvals.models import ApprovalRequest  # noqa: F401
+from app.auditlog.models import AuditCheckpoint  # noqa: F401

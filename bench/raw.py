@@ -6,7 +6,7 @@ same order, taking the same locks and writing the same rows: the idempotency
 lookup, the hotel + room type and rates reads, the booking-code check, the
 hotel row held open (FOR SHARE), the key row (with its response), the nights
 locked in date order feeding the guarded UPDATE (one CTE), the reservation,
-its audit event, the outbox row (INSERT … ON CONFLICT DO NOTHING), COMMIT.
+its audit event (chain lock, chain head + next id, the chained row), the outbox row (INSERT … ON CONFLICT DO NOTHING), COMMIT.
 A deadlock or serialization failure is retried once, as `run_in_transaction` does.
 `bench/booking.py` checks that the app sends as many statements as this.
 
@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 import psycopg
 from psycopg.types.json import Jsonb
 
+from app.auditlog.hashing import CHAIN_LOCK_KEY, GENESIS, compute_hash
 from bench.cpu import process_cpu
 from bench.seed import psycopg_url
 
@@ -60,10 +61,14 @@ STATEMENTS = (
                     "%(n)s, 2, 'Bench', 'Raw', 'raw@example.com', '010-1234-5678', 'ko', '', 'card', 'pending', "
                     "%(total)s, 'KRW', %(hold)s, true, %(salt)s, 'bench-raw', NULL, NULL, NULL, %(rid)s, %(now)s, "
                     "%(now)s) RETURNING id"),
-    ("audit event", "INSERT INTO audit_events (created_at, actor_kind, actor_id, actor_name, action, entity_type, "
-                    "entity_id, reservation_id, from_state, to_state, reason, data, request_id) VALUES (%(now)s, "
-                    "'guest', NULL, 'raw@example.com', 'reservation.created', 'reservation', %(pid)s, %(res)s, NULL, "
-                    "'pending', NULL, %(audit)s, %(rid)s) RETURNING id"),
+    ("audit chain lock", "SELECT pg_advisory_xact_lock(%(chain_key)s)"),
+    ("audit chain head", "SELECT nextval('audit_events_id_seq'), (SELECT row_hash FROM audit_events ORDER BY id DESC "
+                         "LIMIT 1) FROM generate_series(1, 1)"),
+    ("audit event", "INSERT INTO audit_events (id, created_at, actor_kind, actor_id, actor_name, action, entity_type, "
+                    "entity_id, reservation_id, from_state, to_state, reason, data, request_id, prev_hash, row_hash) "
+                    "VALUES (%(audit_id)s, %(now)s, 'guest', NULL, 'raw@example.com', 'reservation.created', "
+                    "'reservation', %(pid)s, %(res)s, NULL, 'pending', NULL, %(audit)s, %(rid)s, %(prev)s, "
+                    "%(hash)s)"),
     ("outbox row", "INSERT INTO outbox_messages (event, channel, recipient, language, reservation_id, dedupe_key, "
                    "context, status, attempts, next_attempt_at, last_error, sent_at, subject, body, request_id, "
                    "created_at, updated_at) VALUES ('booking_received', 'email', 'raw@example.com', 'ko', %(res)s, "
@@ -107,7 +112,18 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
         raise SoldOutError()
     ex(SQL["reservation"], p)
     p["res"] = cur.fetchone()[0]
-    p["audit"] = Jsonb({"code": p["code"], "nights": nights, "rooms": 1, "total": p["total"], "channel": "bench-raw"})
+    audit_data = {"code": p["code"], "nights": nights, "rooms": 1, "total": p["total"], "channel": "bench-raw"}
+    p["audit"] = Jsonb(audit_data)
+    p["chain_key"] = CHAIN_LOCK_KEY
+    ex(SQL["audit chain lock"], p)
+    ex(SQL["audit chain head"], p)
+    p["audit_id"], head = cur.fetchone()
+    p["prev"] = head or GENESIS
+    p["hash"] = compute_hash({"id": p["audit_id"], "created_at": now, "actor_kind": "guest", "actor_id": None,
+                              "actor_name": "raw@example.com", "action": "reservation.created",
+                              "entity_type": "reservation", "entity_id": p["pid"], "reservation_id": p["res"],
+                              "from_state": None, "to_state": "pending", "reason": None, "data": audit_data,
+                              "request_id": p["rid"]}, p["prev"])
     ex(SQL["audit event"], p)
     p["dedupe"] = f"booking_received:email:{p['pid']}"
     ex(SQL["outbox row"], p)

@@ -16,7 +16,20 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+_owner_engine = None
+
+
 def get_engine():
+    """DATABASE_OWNER_URL's engine when set (the role that owns the tables), else the app's."""
+    global _owner_engine
+    owner_url = current_app.config.get('DATABASE_OWNER_URL')
+    if owner_url:
+        if _owner_engine is None or _owner_engine.url.render_as_string(hide_password=False) != owner_url:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            _owner_engine = create_engine(owner_url, poolclass=NullPool)
+        return _owner_engine
     return current_app.extensions['migrate'].db.engine
 
 

@@ -41,6 +41,9 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
                           {"cron": cron_for_korean_time(time(6, 30), _LOCAL), "job_timeout": 1800}),
     "reconcile-settlement": ("workers.jobs.reconcile.reconcile_settlement", "low",
                              {"cron": cron_for_korean_time(time(7, 0), _LOCAL), "job_timeout": 1800}),
+    # The audit log's hash chain, checked every night (Korean time 05:00); a break raises a CRITICAL alert.
+    "audit-verify": ("workers.jobs.auditlog.verify_audit_chain", "low",
+                     {"cron": cron_for_korean_time(time(5, 0), _LOCAL), "job_timeout": 3600}),
 }
 
 

@@ -1,1 +1,1 @@
-"""The audit-log page: every recorded state change, filtered, read-only."""
+"""The audit log: its back-office page, the hash chain's check and alert, and the app's database role."""

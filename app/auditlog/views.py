@@ -1,21 +1,34 @@
 """/ops/audit: who did what, before → after, why, with the request id. Read-only:
-audit rows cannot be changed or deleted through the application."""
+audit rows cannot be changed or deleted through the application.
+
+/ops/audit/chain: what the last check of the hash chain found (app.auditlog.chain),
+and an admin's written acknowledgement of a break. The red banner on every
+back-office page (templates/auditlog/_chain_banner.html) reads `audit_chain_alert`."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from app.auditlog import chain
+from app.auditlog.forms import AcknowledgeBreakForm
 from app.auth.decorators import role_required
+from app.auth.roles import has_role
+from app.core.actor import Actor
 from app.auth.models import Operator
 from app.booking.models import Reservation
 from app.core.audit import AuditEvent
 from app.extensions import db
 from app.ops.checklist import nav_link
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auditlog", __name__)
 PAGE_SIZE = 50
 
@@ -73,3 +86,59 @@ def audit():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("auditlog/index.html", rows=rows, f=f, total=total, page=page, pages=pages,
                            actions=actions, operators=operators, args=args, bad_dates=bad_dates)
+
+
+# --- the hash chain ---------------------------------------------------------------------------------
+
+def _chain_alert():
+    """The `broken` check the banner shows, or None (never raises: a banner must not break a page)."""
+    try:
+        return chain.current_alert()
+    except Exception:
+        log.exception("could not read the audit chain's state")
+        return None
+
+
+@bp.app_template_filter("iso_datetime")
+def _iso_datetime(value) -> str:
+    """An ISO timestamp kept in JSON, shown as the pages show times ("—" when unreadable)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return "—"
+    return current_app.jinja_env.filters["local_datetime"](parsed)
+
+
+@bp.app_context_processor
+def _chain_banner_helpers():
+    return {"audit_chain_alert": _chain_alert}
+
+
+def _chain_page(form: AcknowledgeBreakForm, status: int = 200):
+    latest = chain.latest_outcome()
+    checkpoint = chain.known_checkpoints()
+    can_acknowledge = has_role(current_user.role, "admin") and latest is not None and latest.kind == "broken"
+    return render_template("auditlog/chain.html", latest=latest, checkpoints=checkpoint, form=form,
+                           can_acknowledge=can_acknowledge), status
+
+
+@bp.get("/ops/integrity")
+@role_required("staff")
+def chain_status():
+    return _chain_page(AcknowledgeBreakForm())
+
+
+@bp.post("/ops/integrity/acknowledge")
+@role_required("admin")
+def chain_acknowledge():
+    form = AcknowledgeBreakForm()
+    if not form.validate_on_submit():
+        return _chain_page(form, 422)
+    try:
+        chain.acknowledge_breaks(form.reason.data, actor=Actor.operator(current_user))
+    except chain.NothingToAcknowledge as exc:
+        flash(str(exc.message), "warning")
+        return redirect(url_for("auditlog.chain_status"))
+    flash(_("Acknowledged. The red banner is gone for everyone; the nightly check still lists this break but no "
+            "longer raises an alarm for it. A new break raises one again."), "success")
+    return redirect(url_for("auditlog.chain_status"))

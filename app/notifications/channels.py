@@ -1,5 +1,10 @@
-"""Delivery channels: email over SMTP (or kept on the row in development) and
-SMS through a provider adapter (a console provider in development).
+"""Delivery channels: email through a mail backend (SMTP, or kept on the row in
+development) and SMS through a provider adapter (a console provider in development).
+
+MAIL_BACKEND (`smtp`, `outbox`) and SMS_BACKEND (`console`) also accept the import
+path `package.module:Class` of your own backend (app.core.adapters): a class with
+`send(outgoing) -> Delivery`, built by `from_config(config)`, `Class(config)` or
+`Class()` for each message.
 
 Each `deliver_*` returns a Delivery once the provider has *accepted* the
 message, or raises TemporaryFailure (try again later) / PermanentFailure
@@ -17,6 +22,8 @@ from typing import Protocol
 
 from flask import current_app
 
+from app.config import ConfigError
+from app.core.adapters import AdapterSpec
 from app.notifications.policies import EMAIL, SMS, mask_phone
 
 log = logging.getLogger(__name__)
@@ -48,8 +55,19 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Delivery:
-    provider: str       # smtp | outbox | console
+    provider: str       # smtp | outbox | console | your backend's name (first 20 characters are kept)
     reference: str | None = None
+
+
+class MailBackend(Protocol):
+    """Sends one email. `send` returns a Delivery once the server accepted it, or raises
+    TemporaryFailure / PermanentFailure; it is called again for the same `message_id` only
+    when it raised (a real backend passes message_id on, so a resend is recognisable).
+    Constructor: `from_config(config)`, `Class(config)` or `Class()` (app.core.adapters)."""
+
+    name: str
+
+    def send(self, outgoing: Outgoing) -> Delivery: ...
 
 
 def sender_domain() -> str:
@@ -61,10 +79,12 @@ def sender_domain() -> str:
 def deliver(outgoing: Outgoing) -> Delivery:
     """Hand one message to its channel's provider (see module doc)."""
     if outgoing.channel == EMAIL:
-        return deliver_email(outgoing)
-    if outgoing.channel == SMS:
-        return get_sms_provider().send(outgoing)
-    raise PermanentFailure(f"unknown channel {outgoing.channel!r}")
+        delivery = deliver_email(outgoing)
+    elif outgoing.channel == SMS:
+        delivery = get_sms_provider().send(outgoing)
+    else:
+        raise PermanentFailure(f"unknown channel {outgoing.channel!r}")
+    return Delivery(str(delivery.provider)[:20], delivery.reference)
 
 
 # --- email -----------------------------------------------------------------------------
@@ -84,15 +104,42 @@ def build_email(outgoing: Outgoing) -> EmailMessage:
 
 
 def deliver_email(outgoing: Outgoing) -> Delivery:
-    """MAIL_BACKEND=smtp sends over SMTP; MAIL_BACKEND=outbox (development) only
-    keeps the rendered message on its row, where the back office shows it."""
-    backend = current_app.config["MAIL_BACKEND"]
-    if backend == "outbox":
-        return Delivery("outbox", outgoing.message_id)
-    if backend != "smtp":
-        raise TemporaryFailure(f"MAIL_BACKEND={backend!r} is not a mail backend (smtp or outbox)")
-    send_smtp(build_email(outgoing))
-    return Delivery("smtp", outgoing.message_id)
+    """Hand an email to the configured MAIL_BACKEND (see SmtpMailBackend, OutboxMailBackend)."""
+    return get_mail_backend().send(outgoing)
+
+
+class SmtpMailBackend:
+    """MAIL_BACKEND=smtp: one SMTP conversation per message (SMTP_* settings, read when sending)."""
+
+    name = "smtp"
+
+    def send(self, outgoing: Outgoing) -> Delivery:
+        send_smtp(build_email(outgoing))
+        return Delivery(self.name, outgoing.message_id)
+
+
+class OutboxMailBackend:
+    """MAIL_BACKEND=outbox (development): sends nothing; the rendered message stays on its
+    row, where the back office shows it."""
+
+    name = "outbox"
+
+    def send(self, outgoing: Outgoing) -> Delivery:
+        return Delivery(self.name, outgoing.message_id)
+
+
+#: MAIL_BACKEND: our short names, and the protocol an import path must satisfy.
+MAIL_SPEC = AdapterSpec("MAIL_BACKEND", {"smtp": "app.notifications.channels:SmtpMailBackend",
+                                         "outbox": "app.notifications.channels:OutboxMailBackend"}, MailBackend)
+
+
+def get_mail_backend() -> MailBackend:
+    """The configured mail backend, built for this message. A setting changed into something
+    unusable after start-up is a TemporaryFailure (the message waits), never a crash."""
+    try:
+        return MAIL_SPEC.load(current_app.config["MAIL_BACKEND"], current_app.config)
+    except ConfigError as exc:
+        raise TemporaryFailure(str(exc)[:500]) from exc
 
 
 def _classify(code: int, text: str) -> DeliveryError:
@@ -146,6 +193,10 @@ def _text(value) -> str:
 # --- SMS ---------------------------------------------------------------------------------
 
 class SmsProvider(Protocol):
+    """Sends one SMS. `send` returns a Delivery once the provider accepted it, or raises
+    TemporaryFailure / PermanentFailure; pass `outgoing.message_id` as the client reference.
+    Constructor: `from_config(config)`, `Class(config)` or `Class()` (app.core.adapters)."""
+
     name: str
 
     def send(self, outgoing: Outgoing) -> Delivery: ...
@@ -166,12 +217,13 @@ class ConsoleSmsProvider:
         return Delivery(self.name, outgoing.message_id)
 
 
-SMS_PROVIDERS: dict[str, type] = {"console": ConsoleSmsProvider}
+#: SMS_BACKEND: our short names, and the protocol an import path must satisfy.
+SMS_SPEC = AdapterSpec("SMS_BACKEND", {"console": "app.notifications.channels:ConsoleSmsProvider"}, SmsProvider)
 
 
 def get_sms_provider() -> SmsProvider:
-    backend = current_app.config["SMS_BACKEND"]
-    provider = SMS_PROVIDERS.get(backend)
-    if provider is None:
-        raise TemporaryFailure(f"SMS_BACKEND={backend!r} is not a known SMS provider")
-    return provider()
+    """The configured SMS provider, built for this message (an unusable setting: TemporaryFailure)."""
+    try:
+        return SMS_SPEC.load(current_app.config["SMS_BACKEND"], current_app.config)
+    except ConfigError as exc:
+        raise TemporaryFailure(str(exc)[:500]) from exc

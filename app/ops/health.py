@@ -10,7 +10,12 @@ Three sources, so a banner can say in plain words what is wrong:
   job *and* a worker ran it. It survives a Redis restart, so "last seen 12
   minutes ago" can still be said when Redis has forgotten everything;
 * Redis itself: reachable? `maxmemory-policy` must be `noeviction`, or Redis
-  may silently drop queued jobs when memory runs out.
+  may silently drop queued jobs when memory runs out;
+* the database itself: reachable? (read with the heartbeat row).
+
+Each problem names the one part that is actually missing: the database,
+Redis, the worker (no live worker registered in Redis) or the clock (no
+recent cron-scheduler heartbeat).
 
 The check is cached for a few seconds per process so pages stay fast. This
 module holds no user-facing text: templates turn `Problem.code` into words.
@@ -28,6 +33,7 @@ from typing import Any
 from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import String
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import audit, clock
@@ -83,7 +89,7 @@ class WorkerInfo:
 
 @dataclass
 class Problem:
-    code: str            # redis_down | redis_eviction | no_worker | no_cron | periodic_stale
+    code: str            # db_down | redis_down | redis_eviction | no_worker | no_cron | periodic_stale
     severity: str        # "bad" (red) | "warn"
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -93,6 +99,8 @@ class HealthReport:
     checked_at: datetime
     redis_ok: bool = True
     redis_error: str | None = None
+    db_ok: bool = True
+    db_error: str | None = None
     maxmemory_policy: str | None = None
     workers: list[WorkerInfo] = field(default_factory=list)
     cron_last_seen: datetime | None = None
@@ -159,7 +167,15 @@ def check_health(now: datetime | None = None) -> HealthReport:
         _read_redis(report)
     except RedisError as exc:
         report.redis_ok, report.redis_error = False, f"{type(exc).__name__}: {exc}"[:300]
-    beat = last_heartbeat(PERIODIC_HEARTBEAT)
+    try:
+        beat = last_heartbeat(PERIODIC_HEARTBEAT)
+    except SQLAlchemyError as exc:
+        report.db_ok, report.db_error = False, f"{type(exc).__name__}: {exc}"[:300]
+        beat = None
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
     if beat is not None:
         report.periodic_last_seen, report.periodic_details = beat.seen_at, dict(beat.details or {})
     report.problems = find_problems(report)
@@ -167,11 +183,14 @@ def check_health(now: datetime | None = None) -> HealthReport:
 
 
 def find_problems(report: HealthReport) -> list[Problem]:
-    """Pure: what is wrong, most important first. When Redis is down the rest follows from it."""
+    """Pure: what is wrong, most important first. When the database or Redis is down, the
+    stale heartbeats that follow from it are not named as well."""
     now = report.checked_at
-    if not report.redis_ok:
-        return [Problem("redis_down", "bad", {"error": report.redis_error})]
     problems: list[Problem] = []
+    if not report.db_ok:
+        problems.append(Problem("db_down", "bad", {"error": report.db_error}))
+    if not report.redis_ok:
+        return problems + [Problem("redis_down", "bad", {"error": report.redis_error})]
     seen_worker = max((w.last_heartbeat for w in report.workers if w.last_heartbeat), default=None)
     last_worker = seen_worker or _parse(report.periodic_details.get("worker_seen_at"))
     if not report.live_workers:
@@ -181,7 +200,7 @@ def find_problems(report: HealthReport) -> list[Problem]:
         problems.append(Problem("no_cron", "bad", {"last_seen": report.cron_last_seen}))
     periodic_fresh = (report.periodic_last_seen is not None
                       and report.periodic_last_seen >= now - STALE_AFTER["periodic"])
-    if not periodic_fresh and not problems:
+    if not periodic_fresh and not problems and report.db_ok:
         problems.append(Problem("periodic_stale", "bad", {"last_seen": report.periodic_last_seen}))
     if report.maxmemory_policy not in (None, "noeviction"):
         problems.append(Problem("redis_eviction", "warn", {"policy": report.maxmemory_policy}))

@@ -1,8 +1,10 @@
 """The payment-gateway adapter: what Frontdesk needs from a card processor.
 
-`get_gateway()` returns the configured implementation (`PAYMENT_GATEWAY`);
-the only one shipped is the sandbox (app.payments.sandbox), which behaves
-like a real processor: latency, declines, timeouts, idempotency, webhooks.
+`get_gateway()` returns the configured implementation (`PAYMENT_GATEWAY`):
+`sandbox` (app.payments.sandbox, the only one shipped, which behaves like a real
+processor: latency, declines, timeouts, idempotency, webhooks) or the import path
+`package.module:Class` of your own (app.core.adapters: a class with the methods of
+`PaymentGateway`, built by `from_config(config)`, `Class(config)` or `Class()`).
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from datetime import date
 from typing import Protocol
 
 from flask import current_app
+
+from app.core.adapters import AdapterSpec
 
 
 class GatewayTimeout(Exception):
@@ -66,7 +70,12 @@ class RefundResult:
 
 
 class PaymentGateway(Protocol):
+    """A card processor. Constructor: a `from_config(config)` classmethod, or `Class(config)` /
+    `Class()` (app.core.adapters); built for each use, so keep it cheap. `name` names it in logs."""
+
     name: str
+    #: May be left out: reconciliation then waits for the file to be uploaded by a person.
+    optional_methods = ("settlement_file",)
 
     def charge(self, *, idempotency_key: str, amount: int, currency: str, card: CardDetails,
                description: str) -> ChargeResult:
@@ -89,13 +98,18 @@ class PaymentGateway(Protocol):
         or None when it is not ready yet. Reading it changes nothing."""
 
 
-def get_gateway() -> PaymentGateway:
-    name = current_app.config["PAYMENT_GATEWAY"]
-    if name == "sandbox":
-        from app.payments.sandbox import SandboxGateway
+#: PAYMENT_GATEWAY: our short names, and the protocol an import path must satisfy.
+GATEWAY_SPEC = AdapterSpec("PAYMENT_GATEWAY", {"sandbox": "app.payments.sandbox:SandboxGateway"}, PaymentGateway)
 
-        return SandboxGateway.from_config(current_app.config)
-    raise RuntimeError(f"unknown PAYMENT_GATEWAY {name!r}")
+
+def get_gateway() -> PaymentGateway:
+    """The configured gateway (PAYMENT_GATEWAY), built for this use. Checked at start-up by create_app."""
+    return GATEWAY_SPEC.load(current_app.config["PAYMENT_GATEWAY"], current_app.config)
+
+
+def uses_sandbox_gateway(config=None) -> bool:
+    """Whether PAYMENT_GATEWAY names our sandbox gateway (by short name or import path)."""
+    return GATEWAY_SPEC.is_ours((config or current_app.config)["PAYMENT_GATEWAY"], "sandbox")
 
 
 def luhn_ok(number: str) -> bool:

@@ -18,6 +18,16 @@ Test cards (any future expiry, any 3-digit CVC):
 | 4000 0000 0000 5126 | approved; its refunds go through but every answer is lost (timeout) |
 | 4000 0000 0000 5134 | approved; its refund requests never arrive (timeout, nothing refunded) |
 | 4000 0000 0000 5142 | approved; its first refund request never arrives (timeout), later ones do |
+| 4000 0000 0000 5159 | approved; its refunds are refused: refund_declined (nothing refunded) |
+
+A refund of more than is left of its charge (or in another currency) is refused:
+amount_too_large; a refund of an unknown or unpaid charge: no_such_charge.
+
+A per-call script (app.core.sandbox_script) overrides the cards, one outcome per call
+of `charge`, `refund`, `retrieve` or `refund_status`: `script(["timeout_after"],
+"refund")` from Python, `flask sandbox script gateway --operation refund timeout_after`
+from a shell, SANDBOX_GATEWAY_SCRIPT for a demo. Codes: the decline codes above for
+charges, REFUND_CODES for refunds.
 
 Every call waits SANDBOX_GATEWAY_LATENCY_MS first. The same idempotency key
 returns the first result and never charges twice; refunds likewise, and
@@ -37,10 +47,12 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from app.core.sandbox_script import Scriptable
 from app.payments.gateway import (
     CardDetails,
     ChargeResult,
     GatewayTimeout,
+    GatewayUnavailable,
     RefundResult,
     card_brand,
 )
@@ -58,7 +70,43 @@ REFUND_FAULTS = {
     "4000000000005126": "answer_lost",   # refunded, but the answer never comes back
     "4000000000005134": "never_arrives",  # no refund request of this charge gets through
     "4000000000005142": "first_lost",    # the first refund request is lost, later ones get through
+    "4000000000005159": "refused",       # every refund is refused (refund_declined)
 }
+#: Why the gateway refuses a refund, with the words it answers.
+REFUND_CODES = {
+    "refund_declined": "The card company declined the refund.",
+    "amount_too_large": "The refund is larger than what is left of the charge.",
+    "no_such_charge": "There is no paid charge to refund.",
+    "processing_error": "The refund could not be processed.",
+}
+CHARGE_CODES = {code: (status, message) for status, code, message in DECLINES.values()}
+#: What a script may say to this gateway (app.core.sandbox_script).
+SCRIPT = Scriptable(
+    adapter="gateway",
+    operations={"charge": ("accept", "refuse", "timeout_before", "timeout_after", "unavailable"),
+                "refund": ("accept", "refuse", "timeout_before", "timeout_after", "unavailable"),
+                "retrieve": ("done", "failed", "unknown", "not_found", "unavailable"),
+                "refund_status": ("done", "failed", "unknown", "not_found", "unavailable")},
+    codes={"charge": tuple(CHARGE_CODES), "retrieve": tuple(CHARGE_CODES),
+           "refund": tuple(REFUND_CODES), "refund_status": tuple(REFUND_CODES)},
+    default_codes={"charge": "card_declined", "retrieve": "processing_error",
+                   "refund": "refund_declined", "refund_status": "refund_declined"},
+    main_operation="charge",
+    setting="SANDBOX_GATEWAY_SCRIPT",
+)
+
+
+def script(outcomes, operation: str = "charge", *, append: bool = False):
+    """Script the sandbox gateway's next calls of `operation` (charge, refund, retrieve,
+    refund_status), e.g. `script(["timeout_after"], "refund")`; replaces that operation's
+    script unless `append`. Raises ScriptError (nothing changed) for an unknown outcome or
+    code. Needs an app context."""
+    return SCRIPT.set(outcomes, operation, append=append)
+
+
+def clear_script() -> None:
+    """The sandbox gateway follows its usual rules (test cards) again."""
+    SCRIPT.clear()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS charges (
@@ -85,6 +133,22 @@ def _now() -> str:
     from app.core import clock
 
     return clock.now().astimezone(timezone.utc).isoformat()
+
+
+def _before_arrival(step) -> None:
+    """A scripted call that never arrives: refused connection, or a timeout before it got through."""
+    if step is not None and step.kind == "unavailable":
+        raise GatewayUnavailable("the gateway refused the connection (sandbox script)")
+    if step is not None and step.kind == "timeout_before":
+        raise GatewayTimeout("the gateway did not answer in time (sandbox script: nothing received)")
+
+
+def _before_question(step) -> None:
+    """A scripted question with no answer: refused connection, a timeout, or "never received"."""
+    if step is not None and step.kind == "unavailable":
+        raise GatewayUnavailable("the gateway refused the connection (sandbox script)")
+    if step is not None and step.kind == "unknown":
+        raise GatewayTimeout("the gateway did not answer in time (sandbox script)")
 
 
 class SandboxGateway:
@@ -131,12 +195,20 @@ class SandboxGateway:
 
     def charge(self, *, idempotency_key: str, amount: int, currency: str, card: CardDetails,
                description: str = "") -> ChargeResult:
+        step = SCRIPT.next("charge")
         self._wait()
+        _before_arrival(step)
         number = card.number
         with self._db() as conn:
             row = conn.execute("SELECT * FROM charges WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
-            if row is None and number != TIMEOUT_NOT_CHARGED:
-                status, code, message = DECLINES.get(number, ("succeeded", None, None))
+            if row is None and (step is not None or number != TIMEOUT_NOT_CHARGED):
+                if step is not None and step.kind == "refuse":
+                    status, message = CHARGE_CODES[step.code]
+                    code = step.code
+                elif step is not None:
+                    status, code, message = "succeeded", None, None
+                else:
+                    status, code, message = DECLINES.get(number, ("succeeded", None, None))
                 charge_id = "ch_" + secrets.token_hex(10)
                 conn.execute(
                     "INSERT INTO charges (idempotency_key, charge_id, amount, currency, status, last4, brand,"
@@ -150,37 +222,59 @@ class SandboxGateway:
                                                                "chargeId": charge_id})
                 row = conn.execute("SELECT * FROM charges WHERE idempotency_key = ?",
                                    (idempotency_key,)).fetchone()
-        if number in (TIMEOUT_CHARGED, TIMEOUT_NOT_CHARGED):
+        if (step.kind == "timeout_after") if step is not None else number in (TIMEOUT_CHARGED, TIMEOUT_NOT_CHARGED):
             raise GatewayTimeout("the gateway did not answer in time")
         return self._charge_result(row)
 
     def retrieve(self, idempotency_key: str) -> ChargeResult | None:
+        step = SCRIPT.next("retrieve")
         self._wait()
+        _before_question(step)
+        if step is not None and step.kind == "not_found":
+            return None
         with self._db() as conn:
             row = conn.execute("SELECT * FROM charges WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+        if step is not None and step.kind == "failed" and (row is None or row["status"] != "succeeded"):
+            status, message = CHARGE_CODES[step.code]
+            return ChargeResult(status, row["charge_id"] if row else None, failure_code=step.code,
+                                failure_message=message)
         return self._charge_result(row) if row else None
 
     def refund(self, *, idempotency_key: str, charge_id: str, amount: int, currency: str) -> RefundResult:
+        step = SCRIPT.next("refund")
         self._wait()
+        if step is not None and step.kind == "unavailable":
+            raise GatewayUnavailable("the gateway refused the connection (sandbox script)")
+        refuse = step.code if step is not None and step.kind == "refuse" else None
         with self._db() as conn:
-            fault = conn.execute("SELECT mode FROM refund_faults WHERE charge_id = ?", (charge_id,)).fetchone()
-            fault = fault["mode"] if fault else None
-            earlier = conn.execute("SELECT COUNT(*) FROM refund_requests WHERE charge_id = ?",
-                                   (charge_id,)).fetchone()[0]
-            lost = fault == "never_arrives" or (fault == "first_lost" and earlier == 0)
-            outcome = "lost" if lost else "answer_lost" if fault == "answer_lost" else "answered"
+            if step is not None:
+                lost = step.kind == "timeout_before"
+                outcome = "lost" if lost else "answer_lost" if step.kind == "timeout_after" else "answered"
+            else:
+                fault = conn.execute("SELECT mode FROM refund_faults WHERE charge_id = ?", (charge_id,)).fetchone()
+                fault = fault["mode"] if fault else None
+                earlier = conn.execute("SELECT COUNT(*) FROM refund_requests WHERE charge_id = ?",
+                                       (charge_id,)).fetchone()[0]
+                lost = fault == "never_arrives" or (fault == "first_lost" and earlier == 0)
+                outcome = "lost" if lost else "answer_lost" if fault == "answer_lost" else "answered"
+                refuse = "refund_declined" if fault == "refused" else None
             conn.execute("INSERT INTO refund_requests (idempotency_key, charge_id, outcome, received_at)"
                          " VALUES (?,?,?,?)", (idempotency_key, charge_id, outcome, _now()))
-            row = None if lost else self._refund_once(conn, idempotency_key, charge_id, amount, currency)
+            row = None if lost else self._refund_once(conn, idempotency_key, charge_id, amount, currency, refuse)
         if outcome != "answered":
             raise GatewayTimeout("the gateway did not answer in time")
         return self._refund_result(row)
 
-    def _refund_once(self, conn, idempotency_key: str, charge_id: str, amount: int, currency: str):
+    def _refund_once(self, conn, idempotency_key: str, charge_id: str, amount: int, currency: str,
+                     refuse: str | None = None):
+        """The refund of this key: the first request's result (a key refunds once), or a new one
+        (refused with `refuse` when given)."""
         row = conn.execute("SELECT * FROM refunds WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
         if row is None:
             charge = conn.execute("SELECT * FROM charges WHERE charge_id = ?", (charge_id,)).fetchone()
-            if charge is None or charge["status"] != "succeeded":
+            if refuse is not None:
+                status, code = "failed", refuse
+            elif charge is None or charge["status"] != "succeeded":
                 status, code = "failed", "no_such_charge"
             elif charge["currency"] != currency or charge["refunded"] + amount > charge["amount"]:
                 status, code = "failed", "amount_too_large"
@@ -198,15 +292,22 @@ class SandboxGateway:
 
     def refund_status(self, idempotency_key: str) -> RefundResult | None:
         """What became of the refund with this key; None when no request of it ever arrived."""
+        step = SCRIPT.next("refund_status")
         self._wait()
+        _before_question(step)
+        if step is not None and step.kind == "not_found":
+            return None
         with self._db() as conn:
             row = conn.execute("SELECT * FROM refunds WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+        if step is not None and step.kind == "failed" and (row is None or row["status"] != "succeeded"):
+            return RefundResult("failed", row["refund_id"] if row else None, step.code, REFUND_CODES[step.code])
         return self._refund_result(row) if row else None
 
     @staticmethod
     def _refund_result(row) -> RefundResult:
         return RefundResult(row["status"], row["refund_id"], row["failure_code"],
-                            None if row["status"] == "succeeded" else "The refund was refused by the gateway.")
+                            None if row["status"] == "succeeded"
+                            else REFUND_CODES.get(row["failure_code"], "The refund was refused by the gateway."))
 
     # -- webhooks ----------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from app.core.actor import Actor
 from app.core.db import end_transaction
 from app.extensions import db
-from app.payments.gateway import get_gateway
+from app.payments.gateway import get_gateway, uses_sandbox_gateway
 from app.payments.models import Payment
 from app.payments.services import apply_charge_result
 from app.payments.states import PaymentMethod, PaymentStatus
@@ -100,7 +100,7 @@ def deliver_sandbox_webhooks() -> int:
     (429). Touches no Frontdesk table. Safe to run twice: a webhook delivered
     twice is harmless (see handle_charge_webhook). Returns how many were delivered.
     """
-    if current_app.config["PAYMENT_GATEWAY"] != "sandbox":
+    if not uses_sandbox_gateway():
         return 0
     from app.payments.sandbox import SandboxGateway
 

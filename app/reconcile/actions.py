@@ -136,6 +136,11 @@ def resolve_item(public_id: str, action: str, *, reason: str | None, actor: Acto
         raise ItemClosed()
     if action not in offered_actions(item):
         raise IllegalTransition(fields={"action": _l("This action does not fit this item.")})
+    if action == "write_off":
+        # Four eyes (app.approvals): at or above FOUR_EYES_ABOVE another manager approves first.
+        from app.approvals import guard
+
+        guard.require("write_off", abs(item.difference or 0), actor=actor, currency=item.currency or "KRW")
     item_id, facts, money_moved = item.id, dict(item.facts or {}), None
     if action == "sync_status":
         details = _sync(item, facts, actor, reason)

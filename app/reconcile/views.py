@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.approvals import views as approvals
+from app.approvals.guard import NeedsApproval
 from app.auth.decorators import role_required
 from app.auth.models import Operator
 from app.core import clock
@@ -308,6 +310,10 @@ def _act(item, action: str, form: ResolveForm):
     try:
         done = actions.resolve_item(item.public_id, action, reason=form.reason.data, actor=_actor(),
                                     is_manager=_is_manager())
+    except NeedsApproval as exc:
+        approvals.ask(exc, subject_id=item.id, subject_public_id=item.public_id, reservation_id=item.reservation_id,
+                      reason=form.reason.data)
+        return redirect(url_for(".item_detail", public_id=item.public_id))
     except actions.ItemClosed:
         flash(_("Someone resolved this item meanwhile; nothing was done twice."), "warning")
         return redirect(url_for(".item_detail", public_id=item.public_id))

@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.approvals import guard
 from app.booking.models import Reservation
 from app.booking.states import ReservationStatus
 from app.core import audit, clock
@@ -136,13 +137,20 @@ def facts_for(refund: Refund) -> RefundFacts:
 
 def open_refund(reservation_id: int, *, our_fault: str | None, note: str, actor: Actor) -> Refund:
     """An operator opens a refund request (commits). A paid booking is canceled first,
-    through the booking service's one transition table (its nights are freed once)."""
+    through the booking service's one transition table (its nights are freed once).
+
+    Choosing "our fault" (case C: everything back plus a coupon) is a manager's decision,
+    and at or above FOUR_EYES_ABOVE a second person's: otherwise guard.NeedsApproval is
+    raised and nothing changes (the view turns it into an approval request)."""
     from app.booking.services import cancel_reservation
 
     our_fault = our_fault or None
     reservation = db.session.get(Reservation, reservation_id)
     if reservation is None:
         raise NotFound()
+    if our_fault:
+        guard.require("refund_our_fault", refundable_amount(reservation), actor=actor,
+                      currency=reservation.currency, manager_decision=True)
     if reservation.status == ReservationStatus.PAID:
         outcome = cancel_reservation(reservation_id, actor=actor, reason=note, source="operator", our_fault=our_fault)
         if outcome.refund is not None:
@@ -188,23 +196,27 @@ def approve_refund(refund_id: int, *, actor: Actor, may_override: bool, amount: 
                    reason: str | None = None, account=None) -> Refund:
     """Approve a waiting refund (commits): the policy's amount, or — a manager, with a
     written reason — another one. Then it is paid back: card → the gateway (a job),
-    bank transfer → a payout to `account`, or the customer is asked for one."""
+    bank transfer → a payout to `account`, or the customer is asked for one.
+
+    Four eyes: at or above FOUR_EYES_ABOVE, or another amount than the policy's chosen by
+    staff, guard.NeedsApproval is raised and nothing changes (app.approvals)."""
     reason = (reason or "").strip() or None
 
     def work() -> Refund:
         reservation, refund = _lock_waiting(refund_id)
         chosen = refund.policy_amount if amount is None else amount
-        if needs_manager(refund.policy_amount, chosen):
-            if not may_override:
-                raise Forbidden(fields={"amount": "Another amount than the policy's needs a manager."})
-            if not reason:
-                raise ValidationFailed(fields={"reason": "Write why another amount is refunded."})
+        other_amount = needs_manager(refund.policy_amount, chosen)
+        if other_amount and not reason:
+            raise ValidationFailed(fields={"reason": "Write why another amount is refunded."})
         if isinstance(chosen, bool) or not isinstance(chosen, int) or chosen <= 0:
             raise ValidationFailed(fields={"amount": "The amount must be above zero (to give nothing, refuse)."})
         left = refundable_amount(reservation)
         if chosen > left:
             raise ValidationFailed(fields={"amount": f"Only {left} is left to refund for this booking."}, left=left,
                                    currency=refund.currency)
+        guard.require("refund_approval", chosen, actor=actor, currency=refund.currency, manager_decision=other_amount)
+        if other_amount and not may_override:
+            raise Forbidden(fields={"amount": "Another amount than the policy's needs a manager."})
         refund.amount = chosen
         refund.decided_by_id, refund.decided_at = actor.id if actor.is_operator else None, clock.now()
         refund.decision_reason = reason
@@ -309,13 +321,16 @@ def refuse_refund(refund_id: int, *, actor: Actor, may_override: bool, reason: s
 
 
 def enter_account(refund_id: int, account, *, actor: Actor, reason: str | None = None):
-    """An operator types the account the customer gave by phone (commits): a payout pays it."""
+    """An operator types the account the customer gave by phone (commits): a payout pays it.
+    At or above FOUR_EYES_ABOVE a second person approves first (guard.NeedsApproval, nothing
+    changes)."""
     from app.remittance.services import create_refund_payout
 
     def work():
         _reservation, refund = _lock(refund_id)
         if refund.status not in (R.APPROVED, R.AWAITING_ACCOUNT):
             raise AlreadyDecided(fields={"refund": f"This refund is {refund.status}: no account is needed."})
+        guard.require("refund_account", refund.amount, actor=actor, currency=refund.currency)
         payout = create_refund_payout(refund, account, actor=actor)
         audit.record("refund.account_entered", entity_type="refund", entity_id=refund.public_id,
                      reservation_id=refund.reservation_id, actor=actor, reason=reason,

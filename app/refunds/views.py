@@ -13,6 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.approvals import views as approvals
+from app.approvals.guard import NeedsApproval, threshold
+from app.approvals.policies import may_act_alone
 from app.auth.decorators import role_required
 from app.core.actor import Actor
 from app.core.errors import Forbidden, IllegalTransition, ValidationFailed
@@ -115,7 +118,7 @@ def refund_detail(public_id: str):
 def _allowed(choice: str, refund) -> bool:
     """Whether the signed-in operator may make this choice (the service checks again)."""
     if choice == "other_amount":
-        return _is_manager()
+        return True   # staff's other amount becomes a request a manager approves (app.approvals)
     if choice == "refuse":
         return _is_manager() or not needs_manager(refund.policy_amount, 0)
     return refund.policy_amount > 0
@@ -157,9 +160,12 @@ def decide(public_id: str, choice: str):
     amount = form.amount.data if choice == "other_amount" else None
     if choice == "other_amount" and amount == refund.policy_amount:
         amount = None
+    chosen = amount if amount is not None else refund.policy_amount
     if not form.is_confirmed:
-        return render_template("refunds/decide.html", form=form, choice=choice, confirming=True,
-                               chosen=amount if amount is not None else refund.policy_amount, **_detail(refund))
+        asks = choice != "refuse" and not may_act_alone(chosen, threshold(), role=current_user.role,
+                                                        manager_decision=amount is not None)
+        return render_template("refunds/decide.html", form=form, choice=choice, confirming=True, chosen=chosen,
+                               asks_approval=asks, **_detail(refund))
     try:
         if choice == "refuse":
             done = decisions.refuse_refund(refund.id, actor=_actor(), may_override=_is_manager(),
@@ -167,6 +173,13 @@ def decide(public_id: str, choice: str):
         else:
             done = decisions.approve_refund(refund.id, actor=_actor(), may_override=_is_manager(), amount=amount,
                                             reason=form.reason.data)
+    except NeedsApproval as exc:
+        approvals.ask(exc, subject_id=refund.id, subject_public_id=refund.public_id,
+                      reservation_id=refund.reservation_id, params={"amount": amount},
+                      reason=form.reason.data or _("Refund as the policy recommends (%(case)s).",
+                                                   case=labels.CASE_LABELS.get(refund.policy_case,
+                                                                               refund.policy_case)))
+        return redirect(url_for(".refund_detail", public_id=public_id))
     except Forbidden:
         abort(403)
     except ValidationFailed as exc:
@@ -219,9 +232,15 @@ def enter_account(public_id: str):
         status = 422 if request.method == "POST" else 200
         return render_template("refunds/account.html", form=form, confirming=False, **_detail(refund)), status
     if not form.is_confirmed:
-        return render_template("refunds/account.html", form=form, confirming=True, **_detail(refund))
+        return render_template("refunds/account.html", form=form, confirming=True,
+                               asks_approval=not may_act_alone(refund.amount, threshold(), role=current_user.role),
+                               **_detail(refund))
     try:
         payout = decisions.enter_account(refund.id, form.account, actor=_actor(), reason=form.reason.data)
+    except NeedsApproval as exc:
+        approvals.ask(exc, subject_id=refund.id, subject_public_id=refund.public_id,
+                      reservation_id=refund.reservation_id, account=form.account, reason=form.reason.data)
+        return redirect(url_for(".refund_detail", public_id=public_id))
     except ValidationFailed as exc:
         _field_errors(form, exc)
         return render_template("refunds/account.html", form=form, confirming=False, **_detail(refund)), 422
@@ -271,10 +290,17 @@ def open_refund(reservation_id: str):
                              stay_started=r.status in ("checked_in", "checked_out"),
                              our_fault=form.our_fault.data or None)
     if not form.is_confirmed:
-        return render_template("refunds/open.html", form=form, r=r, left=left, confirming=True, preview=preview)
+        asks = bool(form.our_fault.data) and not may_act_alone(left, threshold(), role=current_user.role,
+                                                               manager_decision=True)
+        return render_template("refunds/open.html", form=form, r=r, left=left, confirming=True, preview=preview,
+                               asks_approval=asks)
     try:
         refund = decisions.open_refund(r.id, our_fault=form.our_fault.data or None, note=form.note.data,
                                        actor=_actor())
+    except NeedsApproval as exc:
+        approvals.ask(exc, subject_id=r.id, subject_public_id=r.public_id, reservation_id=r.id,
+                      params={"our_fault": form.our_fault.data}, reason=form.note.data)
+        return redirect(url_for("ops.reservation", reservation_id=r.public_id))
     except ValidationFailed as exc:
         _field_errors(form, exc)
         return render_template("refunds/open.html", form=form, r=r, left=left, confirming=False), 422

@@ -15,8 +15,10 @@ A timeout (`BankTimeout`) means the request may or may not have been carried
 out: the caller must inquire before anything else. `BankUnavailable` means the
 bank refused the connection before receiving anything.
 
-`get_bank()` returns the configured implementation (`BANK_ADAPTER`); the only
-one shipped is the sandbox (app.remittance.sandbox_bank).
+`get_bank()` returns the configured implementation (`BANK_ADAPTER`): `sandbox`
+(app.remittance.sandbox_bank, the only one shipped) or the import path
+`package.module:Class` of your own (app.core.adapters: a class with the methods
+of `Bank`, built by `from_config(config)`, `Class(config)` or `Class()`).
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flask import current_app
+
+from app.core.adapters import AdapterSpec
 
 
 class BankTimeout(Exception):
@@ -49,6 +53,9 @@ class TransferResult:
 
 
 class Bank(Protocol):
+    """A payout bank. Constructor: a `from_config(config)` classmethod, or `Class(config)` /
+    `Class()` (app.core.adapters); built for each use, so keep it cheap. `name` names it in logs."""
+
     name: str
 
     def send_transfer(self, *, transfer_id: str, request_no: int, amount: int, currency: str,
@@ -59,10 +66,15 @@ class Bank(Protocol):
         """What became of the transfer id (None: never received). May raise BankTimeout/BankUnavailable."""
 
 
-def get_bank() -> Bank:
-    name = current_app.config["BANK_ADAPTER"]
-    if name == "sandbox":
-        from app.remittance.sandbox_bank import SandboxBank
+#: BANK_ADAPTER: our short names, and the protocol an import path must satisfy.
+BANK_SPEC = AdapterSpec("BANK_ADAPTER", {"sandbox": "app.remittance.sandbox_bank:SandboxBank"}, Bank)
 
-        return SandboxBank.from_config(current_app.config)
-    raise RuntimeError(f"unknown BANK_ADAPTER {name!r}")
+
+def get_bank() -> Bank:
+    """The configured bank (BANK_ADAPTER), built for this use. Checked at start-up by create_app."""
+    return BANK_SPEC.load(current_app.config["BANK_ADAPTER"], current_app.config)
+
+
+def uses_sandbox_bank(config=None) -> bool:
+    """Whether BANK_ADAPTER names our sandbox bank (by short name or import path)."""
+    return BANK_SPEC.is_ours((config or current_app.config)["BANK_ADAPTER"], "sandbox")

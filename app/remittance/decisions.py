@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.approvals import guard
 from app.core import clock
 from app.core.actor import Actor
 from app.core.db import run_in_transaction
@@ -91,6 +92,9 @@ def change_payout_account(payout_id: int, account: BankAccount, *, actor: Actor,
     moved under it) gets the new account and is sent again. RETURNED: its
     transfer id already moved money once, so a NEW payout is created for the
     new account and the returned one is closed (CANCELED).
+
+    At or above FOUR_EYES_ABOVE a second person approves first (guard.NeedsApproval,
+    nothing changes; app.approvals).
     """
     reason = _check_reason(reason)
     if not isinstance(account, BankAccount):
@@ -99,6 +103,7 @@ def change_payout_account(payout_id: int, account: BankAccount, *, actor: Actor,
     def work() -> Payout:
         payout = lock_payout(payout_id)
         _allowed(payout, "edit_account")
+        guard.require("payout_account", payout.amount, actor=actor, currency=payout.currency)
         change = {"choice": "edit_account", "old": payout.account.label("en"), "new": account.label("en")}
         if payout.status == S.RETURNED and payout.refund_id is not None:
             # The refund was reopened when the money came back: its new payout replaces this one.

@@ -195,6 +195,8 @@ def top_up_fund(amount: int, reason: str, *, key: str, actor: Actor | None = Non
 
     Moves the breaker (OPEN → HALF_OPEN or CLOSED); held payouts resume with the
     next sweep. Safe twice: the same `key` adds the money once (returns None).
+    At or above FOUR_EYES_ABOVE a second person approves first (guard.NeedsApproval,
+    nothing changes; app.approvals).
     """
     actor = actor or current_actor()
     currency = currency or fund_currency()
@@ -209,6 +211,9 @@ def top_up_fund(amount: int, reason: str, *, key: str, actor: Actor | None = Non
         errors["key"] = _l("This form expired; open it again.")
     if errors:
         raise ValidationFailed(fields=errors)
+    from app.approvals import guard
+
+    guard.require("fund_top_up", amount, actor=actor, currency=currency)
 
     def work() -> FundEntry | None:
         fund = lock_fund(currency)

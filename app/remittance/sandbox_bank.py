@@ -21,6 +21,11 @@ Outcomes are chosen by the LAST FOUR DIGITS of the account number:
 | 009N (N = 1…9)  | BANK_ERROR for the first N requests of a transfer id, then success  |
 | anything else   | success                                                             |
 
+A per-call script (app.core.sandbox_script) overrides the digits, one outcome per
+call of `transfer` or `inquire`: `script(["timeout_after", "accept"])` from Python,
+`flask sandbox script bank timeout_after accept` from a shell, SANDBOX_BANK_SCRIPT
+for a demo. Refusal codes are those of policies.FAILURE_TYPES.
+
 Every call waits SANDBOX_BANK_LATENCY_MS first. SANDBOX_BANK_PAUSE_AFTER_ACCEPT_MS
 (tests only) makes it sleep after recording a movement and before answering,
 so a test can kill the caller at exactly that moment.
@@ -37,7 +42,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.remittance.bank import BankTimeout, TransferResult
+from app.core.sandbox_script import Scriptable
+from app.remittance.bank import BankTimeout, BankUnavailable, TransferResult
+from app.remittance.policies import FAILURE_TYPES
 
 REFUSALS = {
     "0001": ("INVALID_ACCOUNT", "No such account."),
@@ -50,6 +57,32 @@ REFUSALS = {
 TIMEOUT_MOVED = "0007"
 TIMEOUT_NOT_MOVED = "0008"
 FLAKY_PREFIX = "009"   # 009N: fails N times, then succeeds
+
+#: What a script may say to this bank (app.core.sandbox_script).
+SCRIPT = Scriptable(
+    adapter="bank",
+    operations={"transfer": ("accept", "refuse", "timeout_before", "timeout_after", "unavailable"),
+                "inquire": ("done", "failed", "unknown", "not_found", "unavailable")},
+    codes={"transfer": tuple(FAILURE_TYPES), "inquire": tuple(FAILURE_TYPES)},
+    default_codes={"transfer": "BANK_ERROR", "inquire": "BANK_ERROR"},
+    main_operation="transfer",
+    setting="SANDBOX_BANK_SCRIPT",
+)
+MESSAGES = {code: message for code, message in REFUSALS.values()} | {
+    "TIMEOUT": "The bank did not answer in time, and the transfer did not happen."}
+
+
+def script(outcomes, operation: str = "transfer", *, append: bool = False):
+    """Script the sandbox bank's next calls of `operation` ("transfer" or "inquire"), e.g.
+    `script(["timeout_after", "accept"])`; replaces that operation's script unless `append`.
+    Raises ScriptError (nothing changed) for an unknown outcome or code. Needs an app context."""
+    return SCRIPT.set(outcomes, operation, append=append)
+
+
+def clear_script() -> None:
+    """The sandbox bank follows its usual rules (account digits) again."""
+    SCRIPT.clear()
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS transfers (
@@ -84,6 +117,15 @@ def scripted_outcome(account_number: str, earlier_requests: int) -> tuple[str, s
         return "timeout_lost", None, None
     if tail.startswith(FLAKY_PREFIX) and tail[3] != "0" and earlier_requests < int(tail[3]):
         return "refuse", "BANK_ERROR", "The bank's system had an error (flaky account)."
+    return "ok", None, None
+
+
+def _from_step(step) -> tuple[str, str | None, str | None]:
+    """A script step as scripted_outcome's (kind, failure_type, message)."""
+    if step.kind == "refuse":
+        return "refuse", step.code, MESSAGES.get(step.code, "Refused (sandbox script).")
+    if step.kind == "timeout_after":
+        return "timeout_moved", None, None
     return "ok", None, None
 
 
@@ -142,20 +184,24 @@ class SandboxBank:
 
     def send_transfer(self, *, transfer_id: str, request_no: int, amount: int, currency: str,
                       bank_code: str, account_number: str, account_holder: str) -> TransferResult:
+        step = SCRIPT.next("transfer")
         self._wait()
+        if step is not None and step.kind == "unavailable":
+            raise BankUnavailable("the bank refused the connection (sandbox script)")
+        if step is not None and step.kind == "timeout_before":
+            raise BankTimeout("the bank did not answer in time (sandbox script: nothing received)")
         with self._db() as conn:
             row = conn.execute("SELECT * FROM transfers WHERE transfer_id = ?", (transfer_id,)).fetchone()
             if row is not None and row["status"] == "completed":
                 # Idempotent: this transfer id already moved its money. Nothing moves again.
                 conn.execute("INSERT INTO requests (transfer_id, request_no, amount, outcome, received_at)"
                              " VALUES (?,?,?,?,?)", (transfer_id, request_no, amount, "duplicate", _now()))
-                return self._result(row)
-            earlier = row["requests"] if row is not None else 0
-            kind, failure, message = scripted_outcome(account_number, earlier)
-            if kind == "timeout_lost":
-                # The request never got through: the bank has no trace of it.
-                pass
+                kind = "duplicate"
             else:
+                earlier = row["requests"] if row is not None else 0
+                kind, failure, message = (_from_step(step) if step is not None
+                                          else scripted_outcome(account_number, earlier))
+            if kind not in ("duplicate", "timeout_lost"):   # timeout_lost: the bank has no trace of it
                 status = "failed" if kind == "refuse" else "completed"
                 reference = "BNK" + secrets.token_hex(8).upper() if status == "completed" else None
                 now = _now()
@@ -178,6 +224,10 @@ class SandboxBank:
                                  " bank_reference, moved_at) VALUES (?,?,?,?,?,?,?)",
                                  (transfer_id, amount, currency, bank_code, account_number, reference, now))
                 row = conn.execute("SELECT * FROM transfers WHERE transfer_id = ?", (transfer_id,)).fetchone()
+        if kind == "duplicate":
+            if step is not None and step.kind == "timeout_after":
+                raise BankTimeout("the bank did not answer in time")
+            return self._result(row)
         if kind == "ok" and self.pause_after_accept:
             time.sleep(self.pause_after_accept)  # the movement is recorded; the answer is not yet sent
         if kind in ("timeout_moved", "timeout_lost"):
@@ -185,9 +235,20 @@ class SandboxBank:
         return self._result(row)
 
     def inquire(self, transfer_id: str) -> TransferResult | None:
+        step = SCRIPT.next("inquire")
         self._wait()
+        if step is not None and step.kind == "unavailable":
+            raise BankUnavailable("the bank refused the connection (sandbox script)")
+        if step is not None and step.kind == "unknown":
+            raise BankTimeout("the bank did not answer the inquiry in time (sandbox script)")
+        if step is not None and step.kind == "not_found":
+            return None
         with self._db() as conn:
             row = conn.execute("SELECT * FROM transfers WHERE transfer_id = ?", (transfer_id,)).fetchone()
+        if step is not None and step.kind == "failed" and (row is None or row["status"] != "completed"):
+            # Money that moved is never reported as not moved; anything else may be.
+            return TransferResult("failed", transfer_id, (row["last_request_no"] or 0) if row is not None else 0,
+                                  failure_type=step.code, message=MESSAGES.get(step.code, "Refused (sandbox script)."))
         return self._result(row) if row is not None else None
 
     @staticmethod

@@ -11,6 +11,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.approvals import views as approvals
+from app.approvals.guard import NeedsApproval
 from app.auth.decorators import role_required
 from app.core.actor import Actor
 from app.core.errors import IllegalTransition, NotFound, ValidationFailed
@@ -143,6 +145,11 @@ def decide(public_id: str, choice: str):
         return render_template("remittance/confirm.html", form=form, choice=choice, **_detail(payout))
     try:
         result = _act(choice, payout, form)
+    except NeedsApproval as exc:
+        approvals.ask(exc, subject_id=payout.id, subject_public_id=payout.public_id,
+                      reservation_id=payout.reservation_id, account=getattr(form, "account", None),
+                      reason=form.reason.data)
+        return redirect(url_for(".payout_detail", public_id=public_id))
     except ValidationFailed as exc:
         for field, message in exc.fields.items():
             if hasattr(form, field):
@@ -192,6 +199,12 @@ def top_up():
     try:
         entry = fund_service.top_up_fund(form.amount.data, form.reason.data, key=form.key.data,
                                          actor=Actor.operator(current_user))
+    except NeedsApproval as exc:
+        from app.remittance.fund import lock_fund
+
+        fund_id = queries.fund_overview().fund.id or lock_fund(exc.currency).id
+        approvals.ask(exc, subject_id=fund_id, subject_public_id=exc.currency, reason=form.reason.data)
+        return redirect(url_for(".fund"))
     except ValidationFailed as exc:
         for field, message in exc.fields.items():
             if hasattr(form, field):

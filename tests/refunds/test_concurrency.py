@@ -61,7 +61,7 @@ def test_two_operators_approving_the_same_refund_refund_once(race_app, run_worke
 def test_two_operators_opening_and_approving_a_refund_of_one_booking_refund_once(race_app, run_worker):
     reservation = paid_booking(days=10)
     reservation_id, paid = reservation.id, reservation.total_amount
-    a, b = operators()
+    a, b = operators("manager")          # choosing "our fault" is a manager's decision (app.approvals)
 
     def open_and_approve(actor):
         refund = decisions.open_refund(reservation_id, our_fault="overbooking", note="overbooked", actor=actor)

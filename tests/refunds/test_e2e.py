@@ -1,7 +1,7 @@
 """The refund and compensation pages in a real browser (Chromium), in Korean: a staff
-operator approves a case-A card refund, handles a case-C refund with a coupon, sees a
-bank-transfer refund wait for the account; a manager refuses a case B and compensates a
-customer's third conflict. Screenshots land in docs/screenshots/refunds-*.png."""
+operator approves a case-A card refund and sees a bank-transfer refund wait for the
+account; a manager handles a case-C refund with a coupon (our fault is a manager's call),
+refuses a case B and compensates a customer's third conflict. Screenshots land in docs/screenshots/refunds-*.png."""
 import pytest
 from sqlalchemy import select
 
@@ -54,11 +54,12 @@ def test_staff_approves_a_case_a_card_refund(page, run_worker):
     assert len(outbox("refund_approved", reservation_id)) == 1
 
 
-def test_staff_handles_a_case_c_refund_with_a_coupon(page, run_worker):
+def test_a_manager_handles_a_case_c_refund_with_a_coupon(page, run_worker):
+    """Choosing "our fault" is a manager's call (staff's becomes an approval request: tests/approvals)."""
     reservation = paid_booking(days=1)
     public_id = reservation.public_id
     end_transaction()
-    sign_in(page, "staff")
+    sign_in(page, "manager")
     page.goto(page.base_url + f"/ops/reservations/{public_id}")
     page.click("a[data-action=refund]")
     page.select_option("select[name=our_fault]", "overbooking")

@@ -44,7 +44,6 @@ def test_staff_approves_the_recommendation_after_a_confirm_step(client, login_as
 
 
 @pytest.mark.parametrize("choice, data", [
-    ("other_amount", {"amount": "1000", "reason": "goodwill", "confirmed": "yes"}),
     ("refuse", {"reason": "no", "confirmed": "yes"}),
 ])
 def test_staff_cannot_make_manager_decisions_by_crafted_posts(client, login_as, refund_request, choice, data):
@@ -55,6 +54,21 @@ def test_staff_cannot_make_manager_decisions_by_crafted_posts(client, login_as, 
     refund = fresh(refund)
     assert refund.status == RefundStatus.REQUESTED and refund.amount == refund.policy_amount
     assert not outbox("refund_approved", refund.reservation_id) and not outbox("refund_refused")
+
+
+def test_staff_choosing_another_amount_only_asks_a_manager(client, login_as, refund_request):
+    """Four eyes (app.approvals): staff's other amount becomes a request; nothing moves."""
+    from app.approvals.models import ApprovalRequest
+
+    login_as("staff")
+    refund = refund_request(days=10)
+    data = {"amount": "1000", "reason": "goodwill", "confirmed": "yes"}
+    assert client.post(url(refund, "other_amount"), data=data).status_code == 302
+    refund = fresh(refund)
+    assert refund.status == RefundStatus.REQUESTED and refund.amount == refund.policy_amount
+    assert not outbox("refund_approved", refund.reservation_id)
+    [req] = db.session.scalars(select(ApprovalRequest)).all()
+    assert (req.kind, req.amount, req.status) == ("refund_approval", 1000, "pending")
 
 
 def test_a_manager_refunds_another_amount_only_with_a_reason(client, login_as, refund_request):
@@ -92,7 +106,7 @@ def test_posts_without_csrf_change_nothing(client, login_as, refund_request):
 
 
 def test_open_a_case_c_refund_from_the_reservation_page(client, login_as):
-    login_as("staff")
+    login_as("manager")              # "our fault" is a manager's call; staff's is a request (tests/approvals)
     reservation = paid_booking(days=2)
     page = client.get(f"/ops/reservations/{reservation.public_id}").get_data(as_text=True)
     assert f"/ops/reservations/{reservation.public_id}/refund" in page

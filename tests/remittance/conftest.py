@@ -36,6 +36,16 @@ def attempts(payout: Payout) -> list[PayoutAttempt]:
                                    .order_by(PayoutAttempt.number).execution_options(populate_existing=True)))
 
 
+@pytest.fixture(autouse=True)
+def _own_sandbox_state(app, tmp_path, monkeypatch):
+    """Each remittance test has sandboxes of its own (their state files under tmp_path), and so
+    do the worker processes it starts: one test's killed worker cannot leave the next test a
+    locked or half-written bank file."""
+    state = str(tmp_path / "sandbox")
+    monkeypatch.setitem(app.config, "SANDBOX_STATE_DIR", state)
+    monkeypatch.setenv("SANDBOX_STATE_DIR", state)
+
+
 @pytest.fixture
 def bank(app) -> SandboxBank:
     return SandboxBank.from_config(app.config)

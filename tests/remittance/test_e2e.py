@@ -2,6 +2,7 @@
 a manager tops up the fund, a customer gives an account through the emailed link.
 Screenshots land in docs/screenshots/payout-*.png."""
 import pytest
+from sqlalchemy import select
 
 from app.core.db import end_transaction
 from app.extensions import db
@@ -56,7 +57,14 @@ def test_an_operator_corrects_a_refused_account_and_a_manager_tops_up(page, appr
     page.click("main form.top-up button[type=submit]")
     page.wait_for_selector("p.effect")
     page.click("main button[type=submit]")
-    page.wait_for_selector(".flash-success")
+    page.wait_for_selector(".flash-warning")               # four eyes: ₩40,000,000 waits for a second manager
+    from app.approvals import services as approvals
+    from app.approvals.models import ApprovalRequest
+    from app.core.actor import Actor
+    from tests.factories import make_operator
+
+    [req] = db.session.scalars(select(ApprovalRequest)).all()
+    approvals.approve(req.id, actor=Actor.operator(make_operator("manager")))
     payout_worker()                                        # the corrected refund goes out
     from app.remittance.sweep import sweep_payouts
 

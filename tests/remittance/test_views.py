@@ -210,6 +210,15 @@ def test_the_fund_page_and_a_managers_top_up_with_its_confirm_step(client, app, 
     assert "₩30,000,000" in confirm and fund_service.get_fund().balance == 0
     assert manager.post("/ops/fund/top-up", data={**data, "confirmed": "yes"}).status_code == 302
     assert manager.post("/ops/fund/top-up", data={**data, "confirmed": "yes"}).status_code == 302  # a double click
+    # Four eyes (app.approvals): ₩30,000,000 waits for a second manager; one request for the double click.
+    from app.approvals.models import ApprovalRequest
+
+    [req] = db.session.scalars(select(ApprovalRequest)).all()
+    assert req.kind == "fund_top_up" and fund_service.get_fund().balance == 0
+    second = app.test_client()
+    login_as("manager", test_client=second)
+    assert second.post(f"/ops/approvals/{req.public_id}/approve", data={"note": "", "confirmed": "yes"}).status_code \
+        == 302
     assert fund_service.get_fund().balance == 30_000_000
     assert db.session.scalar(select(func.count(FundEntry.id))) == 1
     assert "Transfer from the main account" in page(manager.get("/ops/fund"))

@@ -66,6 +66,17 @@ def own_redis(app, tmp_path):
         ext["redis"] = saved_conn
 
 
+@pytest.fixture
+def banners(app, monkeypatch):
+    """Switch the health banner on (it is off in tests by default) with a fresh cache."""
+    from app.ops import health
+
+    monkeypatch.setitem(app.config, "HEALTH_BANNERS", True)
+    health.clear_health_cache()
+    yield
+    health.clear_health_cache()
+
+
 @pytest.fixture(scope="module")
 def thread_app(app):
     """A second app on the same database for thread storms (its own pool)."""

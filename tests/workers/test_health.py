@@ -13,15 +13,6 @@ from app.extensions import get_queue
 from app.ops import health
 
 
-@pytest.fixture
-def banners(app, monkeypatch):
-    """Switch the banner on (it is off in tests by default) with a fresh cache."""
-    monkeypatch.setitem(app.config, "HEALTH_BANNERS", True)
-    health.clear_health_cache()
-    yield
-    health.clear_health_cache()
-
-
 def _banner_codes(client) -> set[str]:
     import re
 
