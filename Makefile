@@ -44,6 +44,7 @@ bench: install-test
 	$(PY) bench/workers.py
 	$(PY) bench/statements.py
 	$(PY) bench/reconcile.py
+	$(PY) bench/reports.py
 
 ## Extract and update the translation catalogs of every domain, then compile them.
 messages: install

@@ -28,6 +28,9 @@ BLUEPRINTS = (
     "app.catalog.views",
     "app.reconcile.views",
     "app.approvals.views",
+    "app.alerts.views",
+    "app.reports.views",
+    "app.observability.views",
 )
 
 

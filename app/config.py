@@ -204,6 +204,47 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_FROM": env_str("MAIL_FROM", "Frontdesk <no-reply@frontdesk.example>"),
         "SMS_BACKEND": env_str("SMS_BACKEND", "console"),
         "PUBLIC_BASE_URL": env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # --- alerts (app/alerts) ---------------------------------------------------------
+        # Chat webhooks (Slack-compatible {"text": ...}): #plic-alerts, and #plic-ops for INFO (falls
+        # back to ALERT_WEBHOOK_URL). Unset: no chat message for that severity.
+        "WEBHOOK_TIMEOUT_SECONDS": env_int("WEBHOOK_TIMEOUT_SECONDS", 10),
+        "ALERT_WEBHOOK_URL": env_str("ALERT_WEBHOOK_URL"),
+        "ALERT_OPS_WEBHOOK_URL": env_str("ALERT_OPS_WEBHOOK_URL"),
+        # Channels per severity (comma list of email, sms, webhook).
+        "ALERT_CHANNELS_CRITICAL": env_str("ALERT_CHANNELS_CRITICAL", "email,sms,webhook"),
+        "ALERT_CHANNELS_WARNING": env_str("ALERT_CHANNELS_WARNING", "email,webhook"),
+        "ALERT_CHANNELS_INFO": env_str("ALERT_CHANNELS_INFO", "webhook"),
+        # On-call fallback when an area has no list on /ops/alerts/oncall: ordered 1st, 2nd, 3rd;
+        # each entry "email", "email|phone" or "|phone". ALERT_ONCALL_<AREA> (TRANSACTIONS, SYSTEM,
+        # SECURITY, MONEY) overrides ALERT_ONCALL_DEFAULT for one area.
+        "ALERT_ONCALL_DEFAULT": env_str("ALERT_ONCALL_DEFAULT", ""),
+        "ALERT_ONCALL_TRANSACTIONS": env_str("ALERT_ONCALL_TRANSACTIONS"),
+        "ALERT_ONCALL_SYSTEM": env_str("ALERT_ONCALL_SYSTEM"),
+        "ALERT_ONCALL_SECURITY": env_str("ALERT_ONCALL_SECURITY"),
+        "ALERT_ONCALL_MONEY": env_str("ALERT_ONCALL_MONEY"),
+        # --- end alerts ------------------------------------------------------------------------------
+        # --- reports (app/reports) -------------------------------------------------------
+        # Who gets the daily/weekly/monthly report by email: "ops@example.com:ko,cfo@example.com:en"
+        # (language ko, ja or en; ko when left out). Empty: the reports are computed and shown, not mailed.
+        "REPORT_RECIPIENTS": env_str("REPORT_RECIPIENTS", ""),
+        # --- end reports -----------------------------------------------------------------------------
+        # --- observability (app/observability) -------------------------------------------
+        # Request durations per route and minute (service levels): kept in process and written to the
+        # database every REQUEST_METRICS_FLUSH_SECONDS and at exit; kept REQUEST_METRICS_KEEP_DAYS days.
+        "REQUEST_METRICS_ENABLED": env_bool("REQUEST_METRICS_ENABLED", True),
+        "REQUEST_METRICS_FLUSH_SECONDS": env_int("REQUEST_METRICS_FLUSH_SECONDS", 10),
+        "REQUEST_METRICS_KEEP_DAYS": env_int("REQUEST_METRICS_KEEP_DAYS", 90),
+        "JOB_RUNS_KEEP_DAYS": env_int("JOB_RUNS_KEEP_DAYS", 90),
+        # /metrics: a Bearer token, or a comma list of networks allowed to scrape ("10.0.0.0/8,127.0.0.1/32").
+        # Neither set: open in development, closed (403) in production.
+        "METRICS_TOKEN": env_str("METRICS_TOKEN"),
+        "METRICS_ALLOW_FROM": env_str("METRICS_ALLOW_FROM", ""),
+        # --- end observability -----------------------------------------------------------------------
+        # --- ops: conflicts and Today (app/ops) ------------------------------------------
+        # Resolved or dismissed booking conflicts older than this many days lose the guest's name,
+        # e-mail and phone (daily job ops-conflict-cleanup); the counts behind the statistics stay.
+        "CONFLICT_RETENTION_DAYS": env_int("CONFLICT_RETENTION_DAYS", 365),
+        # --- end ops ---------------------------------------------------------------------------------
         # Web.
         "WTF_CSRF_TIME_LIMIT": None,
         # Operator sessions (server-side rows referenced from the signed cookie).

@@ -15,3 +15,7 @@ from app.ledger.models import LedgerEntry  # noqa: F401
 from app.reconcile.models import ReconciliationItem, ReconciliationRun, SettlementFile  # noqa: F401
 from app.approvals.models import ApprovalRequest  # noqa: F401
 from app.auditlog.models import AuditCheckpoint  # noqa: F401
+from app.ops.models import HandoverNote  # noqa: F401
+from app.alerts.models import Alert, AlertSilence, OnCallEntry  # noqa: F401
+from app.reports.models import ReportRun  # noqa: F401
+from app.observability.models import JobRun, RequestMetric  # noqa: F401

@@ -51,8 +51,17 @@ def job(func: Callable[..., Any]) -> Callable[..., Any]:
         request_token = request_id_var.set((current.meta or {}).get("request_id") if current else None)
         try:
             with app.app_context():
+                from app.observability.jobs import record_job_finished, record_job_started
+
+                run_id = record_job_started(current)  # job runs for the trace and the SLO (app.observability)
                 try:
-                    return func(*args, **kwargs)
+                    result = func(*args, **kwargs)
+                except BaseException as exc:
+                    record_job_finished(run_id, exc)
+                    raise
+                else:
+                    record_job_finished(run_id)
+                    return result
                 finally:
                     db.session.remove()
         finally:

@@ -8,8 +8,10 @@ again once Redis answers (one log line, capped back-off; workers.resilience),
 keeping each job's last run time, so interval jobs that fell due during the
 outage run at once. Stops cleanly on SIGTERM/SIGINT.
 
-The clock only enqueues; it never touches the database, so a PostgreSQL outage
-does not concern it.
+The clock only enqueues, with one exception: a watchdog thread that, about once a
+minute, runs the alert engine itself when no worker has run its periodic job for
+minutes (app.alerts.watchdog), so "no worker is running" still reaches a person.
+A PostgreSQL outage only makes that thread log and try again a minute later.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 from redis import Redis
 from rq.cron import CronScheduler
@@ -69,6 +72,19 @@ def run_clock(scheduler: CronScheduler, *, cap: float = MAX_DELAY_SECONDS) -> No
             return
 
 
+def start_alerts_watchdog(every: float, stop: threading.Event) -> threading.Thread:
+    """A daemon thread calling workers.worker.alerts_watchdog every `every` seconds until `stop`."""
+    from workers.worker import alerts_watchdog
+
+    def loop() -> None:
+        while not stop.wait(every):
+            alerts_watchdog(f"clock (pid {os.getpid()})")
+
+    thread = threading.Thread(target=loop, name="alerts-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workers.clock", description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("REDIS_URL"), help="Redis URL (default: $REDIS_URL)")
@@ -80,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     from app.core.logging import configure_logging
 
     configure_logging(args.logging_level.upper(), env_bool("LOG_JSON", True))
-    run_clock(build_scheduler(connect(args.url), args.logging_level.upper()))
+    stop = threading.Event()
+    start_alerts_watchdog(float(os.environ.get("ALERT_WATCHDOG_SECONDS", "60")), stop)
+    try:
+        run_clock(build_scheduler(connect(args.url), args.logging_level.upper()))
+    finally:
+        stop.set()
     return 0
 
 

@@ -44,6 +44,23 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     # The audit log's hash chain, checked every night (Korean time 05:00); a break raises a CRITICAL alert.
     "audit-verify": ("workers.jobs.auditlog.verify_audit_chain", "low",
                      {"cron": cron_for_korean_time(time(5, 0), _LOCAL), "job_timeout": 3600}),
+    # --- alerts (app/alerts): every rule checked each minute; repeats, escalation, resolution.
+    "alerts-evaluate": ("workers.jobs.alerts.evaluate_alerts", "high", {"interval": 60, "job_timeout": 300}),
+    # Reports (app/reports, seed 001 §9): the daily one at 18:00 KST for that day; at 09:00 KST the job
+    # makes the weekly report on Mondays and the monthly one on the 1st (it checks the Korean day itself,
+    # so the cron line stays a daily one whatever the clock process's zone).
+    "reports-daily": ("workers.jobs.reports.run_daily_report", "low",
+                      {"cron": cron_for_korean_time(time(18, 0), _LOCAL), "job_timeout": 1800}),
+    "reports-periodic": ("workers.jobs.reports.run_periodic_reports", "low",
+                         {"cron": cron_for_korean_time(time(9, 0), _LOCAL), "job_timeout": 3600}),
+    # --- ops (app/ops) ---
+    # Seed 000's clean-up of old conflict logs: resolved/dismissed ones past CONFLICT_RETENTION_DAYS are
+    # anonymised (Korean time 04:30; unresolved ones are never touched).
+    "ops-conflict-cleanup": ("workers.jobs.ops.clean_up_old_conflicts", "low",
+                             {"cron": cron_for_korean_time(time(4, 30), _LOCAL), "job_timeout": 1800}),
+    # --- observability (app/observability): request durations and job runs past their keep days (Korean time 04:15).
+    "observability-purge": ("workers.jobs.observability.purge_old_figures", "low",
+                            {"cron": cron_for_korean_time(time(4, 15), _LOCAL), "job_timeout": 1800}),
 }
 
 

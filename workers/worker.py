@@ -30,6 +30,22 @@ from workers.resilience import REDIS_DOWN, wait_for_redis
 log = logging.getLogger(__name__)
 
 
+def alerts_watchdog(who: str) -> None:
+    """Run the alert engine here if its periodic job has not run for minutes (the clock may be
+    gone; app.alerts.watchdog). Never lets a problem stop the process."""
+    from app.alerts.watchdog import tick
+    from app.extensions import db
+
+    try:
+        with get_app().app_context():
+            try:
+                tick(who)
+            finally:
+                db.session.remove()
+    except Exception:  # the database may be down too: the next maintenance tries again
+        log.exception("%s: the alert watchdog failed", who)
+
+
 class FrontdeskScheduler(RQScheduler):
     """rq's scheduler process (`--with-scheduler`: jobs put off with `enqueue_at`, such as the
     payout and refund-check retries), which waits out a Redis outage instead of dying with
@@ -132,10 +148,11 @@ class FrontdeskWorker(Worker):
 
     def run_maintenance_tasks(self):
         try:
-            return super().run_maintenance_tasks()
+            super().run_maintenance_tasks()
         except REDIS_DOWN as exc:
             self._await_redis(exc)
-            return None
+        alerts_watchdog(f"worker {self.name}")
+        return None
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
         while True:

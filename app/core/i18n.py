@@ -15,7 +15,7 @@ from flask_login import current_user
 APP_DIR = Path(__file__).resolve().parent.parent
 DOMAINS_WITH_TRANSLATIONS = ("core", "booking", "catalog", "payments", "refunds", "remittance", "auditlog",
                              "notifications", "ops", "api", "auth", "deposits", "adjust", "ledger",
-                             "reconcile", "approvals")
+                             "reconcile", "approvals", "alerts", "reports", "observability")
 
 
 def translation_directories() -> list[str]:

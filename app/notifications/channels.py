@@ -12,9 +12,13 @@ message, or raises TemporaryFailure (try again later) / PermanentFailure
 """
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
+import socket
 import ssl
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -24,7 +28,7 @@ from flask import current_app
 
 from app.config import ConfigError
 from app.core.adapters import AdapterSpec
-from app.notifications.policies import EMAIL, SMS, mask_phone
+from app.notifications.policies import EMAIL, SMS, WEBHOOK, mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ class Outgoing:
     subject: str | None
     body: str
     message_id: str   # the same on every try of this message
+    html: str | None = None   # an email's HTML alternative (operator messages such as reports)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ def deliver(outgoing: Outgoing) -> Delivery:
         delivery = deliver_email(outgoing)
     elif outgoing.channel == SMS:
         delivery = get_sms_provider().send(outgoing)
+    elif outgoing.channel == WEBHOOK:
+        delivery = deliver_webhook(outgoing)
     else:
         raise PermanentFailure(f"unknown channel {outgoing.channel!r}")
     return Delivery(str(delivery.provider)[:20], delivery.reference)
@@ -99,6 +106,8 @@ def build_email(outgoing: Outgoing) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(outgoing.body, charset="utf-8")
+    if outgoing.html:
+        msg.add_alternative(outgoing.html, subtype="html", charset="utf-8")
     msg["Content-Language"] = outgoing.language  # after set_content, which resets Content-* headers
     return msg
 
@@ -227,3 +236,30 @@ def get_sms_provider() -> SmsProvider:
         return SMS_SPEC.load(current_app.config["SMS_BACKEND"], current_app.config)
     except ConfigError as exc:
         raise TemporaryFailure(str(exc)[:500]) from exc
+
+
+# --- webhook (Slack-compatible chat channels, e.g. #plic-alerts) ---------------------------
+
+def deliver_webhook(outgoing: Outgoing) -> Delivery:
+    """POST {"text": body} as JSON to the URL in `recipient` (Slack incoming webhooks and
+    compatible chats). 2xx: accepted. 5xx, 408, 429, timeouts and connection errors: try
+    again later; any other 4xx (bad URL, revoked hook): permanent. The message id goes
+    along as a header, so a receiver can recognise a resend."""
+    timeout = current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10)
+    if not outgoing.recipient.startswith(("http://", "https://")):
+        raise PermanentFailure("the webhook address must start with http:// or https://")
+    data = json.dumps({"text": outgoing.body}, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(outgoing.recipient, data=data, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "User-Agent": "Frontdesk-alerts",
+        "X-Frontdesk-Message-Id": outgoing.message_id})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
+            response.read(1024)
+            return Delivery(WEBHOOK, outgoing.message_id)
+    except urllib.error.HTTPError as exc:
+        message = f"webhook HTTP {exc.code} {exc.reason}"[:500]
+        if exc.code >= 500 or exc.code in (408, 429):
+            raise TemporaryFailure(message) from exc
+        raise PermanentFailure(message) from exc
+    except (urllib.error.URLError, socket.timeout, TimeoutError, OSError) as exc:
+        raise TemporaryFailure(f"webhook not reachable: {exc}"[:500]) from exc

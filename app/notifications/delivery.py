@@ -100,6 +100,14 @@ def prepare(c: Claim) -> Outgoing:
 
     def work() -> Outgoing | None:
         message = db.session.get(OutboxMessage, c.message_id, populate_existing=True)
+        if policies.is_operator_message(message.context):
+            # An alert or report to an operator: rendered by its sender, sent as stored.
+            message_id = policies.message_id_for(message.dedupe_key, sender_domain())
+            db.session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == c.message_id, OutboxMessage.attempts == c.attempt)
+                .values(message_id=message_id).execution_options(synchronize_session=False))
+            return Outgoing(message.channel, message.recipient, message.language, message.subject,
+                            message.body or "", message_id, html=(message.context or {}).get("html"))
         reservation = message.reservation
         current_room = reservation.room.room_number if reservation is not None and reservation.room else None
         ok, why = policies.still_true(message.event, reservation.status if reservation is not None else None,

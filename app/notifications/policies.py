@@ -12,6 +12,12 @@ from typing import Any
 EMAIL = "email"
 SMS = "sms"
 CHANNELS = (EMAIL, SMS)
+WEBHOOK = "webhook"
+#: Messages to operators (alerts, reports; app.notifications.services.queue_operator_message):
+#: rendered by the caller, sent as stored, never tied to a guest. A webhook posts {"text": body}.
+OPERATOR_CHANNELS = (EMAIL, SMS, WEBHOOK)
+#: The context flag that marks an operator message.
+OPERATOR_MESSAGE = "operator_message"
 LANGUAGES = ("ko", "ja", "en")
 FALLBACK_LANGUAGE = "en"
 
@@ -125,6 +131,11 @@ def next_attempt_at(attempts_made: int, now: datetime) -> datetime | None:
     if attempts_made > len(RETRY_DELAYS):
         return None
     return now + RETRY_DELAYS[attempts_made - 1]
+
+
+def is_operator_message(context: dict[str, Any] | None) -> bool:
+    """An operator message (alert, report) is sent as stored, not rendered from a guest template."""
+    return bool((context or {}).get(OPERATOR_MESSAGE))
 
 
 def still_true(event: str, reservation_status: str | None, *, room_number: str | None = None,

@@ -21,7 +21,8 @@ from app.core.errors import IllegalTransition, NotFound
 from app.core.jobs import enqueue_after_commit, job_id_for
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from app.notifications.policies import EMAIL, EVENT_CHANNELS, SMS, missing_context
+from app.notifications.policies import (EMAIL, EVENT_CHANNELS, OPERATOR_CHANNELS, OPERATOR_MESSAGE, SMS,
+                                        missing_context)
 from app.notifications.relay import RING_JOB, SEND_JOB, send_job_id
 from app.notifications.states import OutboxStatus, next_state
 
@@ -83,6 +84,41 @@ def queue_notification(
         enqueue_after_commit(SEND_JOB, message_id, job_id=send_job_id(message_id, 0), queue="default")
         created.append(message_id)
     return created
+
+
+def queue_operator_message(*, event: str, channel: str, recipient: str, language: str, subject: str,
+                           body: str, dedupe_key: str, html: str | None = None) -> OutboxMessage | None:
+    """Add one message for an operator (an alert, a report) to the current
+    transaction's outbox (no commit); returns it, or None when a message with
+    this dedupe key was queued before (so it is never sent twice).
+
+    Unlike guest messages, `subject` and `body` arrive already rendered in the
+    recipient's language (the caller uses flask_babel.force_locale) and are
+    sent as stored; nothing is tied to a reservation and nothing reaches a guest.
+    `channel` is "email", "sms" or "webhook"; for a webhook `recipient` is the
+    URL and the body is posted as Slack-compatible JSON {"text": body}.
+    `html` is an optional HTML alternative of an email's body.
+    Sending is enqueued after commit, as for guest messages (the relay covers Redis being down).
+    """
+    if channel not in OPERATOR_CHANNELS:
+        raise ValueError(f"unknown operator channel {channel!r}")
+    if not recipient or not dedupe_key or len(dedupe_key) > 200:
+        raise ValueError("an operator message needs a recipient and a dedupe key of at most 200 characters")
+    now = clock.now()
+    context: dict[str, Any] = {OPERATOR_MESSAGE: True}
+    if html:
+        context["html"] = html
+    message_id = insert_unless_present(OutboxMessage, {
+        "event": event[:60], "channel": channel, "recipient": recipient[:254], "language": (language or "ko")[:2],
+        "reservation_id": None, "dedupe_key": dedupe_key, "context": context,
+        "subject": subject[:300] if subject is not None else None, "body": body,
+        "status": OutboxStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
+        "request_id": current_request_id(), "created_at": now, "updated_at": now,
+    }, ["dedupe_key"])
+    if message_id is None:
+        return None
+    enqueue_after_commit(SEND_JOB, message_id, job_id=send_job_id(message_id, 0), queue="default")
+    return db.session.get(OutboxMessage, message_id)
 
 
 def queue_notifications_bulk(event: str, reservation_ids: list[int]) -> None:

@@ -36,6 +36,9 @@ def _health_banner_helpers():
 
 @bp.app_template_filter("masked_recipient")
 def _masked_recipient(message) -> str:
+    if message.channel == "webhook":  # a chat hook's URL holds its secret: show the host only
+        from urllib.parse import urlsplit
+        return f"{urlsplit(message.recipient).hostname or '?'}/…"
     return mask_email(message.recipient) if message.channel == "email" else mask_phone(message.recipient)
 
 

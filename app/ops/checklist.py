@@ -38,6 +38,19 @@ class NavLink:
     label: Any
     role: str = "staff"
     order: int = 100
+    #: Optional: a count shown as a red badge beside the link (e.g. open alerts), to `badge_role` and up.
+    badge: Callable[[], int] | None = None
+    badge_role: str = "manager"
+
+    def badge_for(self, operator) -> int:
+        """The badge's count for this operator (0: none shown). Never raises: a badge must not break a page."""
+        if self.badge is None or not operator.has_role(self.badge_role):
+            return 0
+        try:
+            return int(self.badge() or 0)
+        except Exception:
+            log.exception("navigation badge failed", extra={"link": self.key})
+            return 0
 
 
 @dataclass
@@ -50,6 +63,11 @@ class TodayCount:
     endpoint_args: dict[str, Any] = field(default_factory=dict)
     severity: str = "info"  # "ok" | "info" | "warn" | "bad"
     detail: Any = None      # e.g. "oldest: 3 h left before auto-cancel"
+    # What this check still waits for (e.g. today's bank statement): while set, the item is
+    # never shown as done, whatever its count (DESIGN: a check mark means the check was done).
+    awaiting: Any = None
+    # Figures shown whether or not the item is done (e.g. success rates, expected busy hours).
+    facts: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,12 @@ class TodayEntry:
 
     @property
     def done(self) -> bool:
-        return not self.failed and self.count is not None and self.count.count == 0
+        return (not self.failed and self.count is not None and self.count.count == 0
+                and not self.count.awaiting)
+
+    @property
+    def awaiting(self) -> bool:
+        return not self.failed and self.count is not None and bool(self.count.awaiting)
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -80,16 +103,30 @@ class TodayEntry:
 
         if self.failed or self.count is None:
             return compute_today_rank(count=None, severity="error", order=self.item.order)
+        if self.count.awaiting and self.count.count == 0:
+            return compute_today_rank(count=None, severity="error", order=self.item.order)
         return compute_today_rank(count=self.count.count, severity=self.count.severity, order=self.item.order)
 
 
 NAV_LINKS: dict[str, NavLink] = {}
 TODAY_ITEMS: list[TodayItem] = []
+#: Inputs some items wait for: (item keys, function → None when arrived, else what is awaited).
+TODAY_GATES: list[tuple[frozenset[str], Callable[[], Any]]] = []
 
 
-def nav_link(key: str, endpoint: str, label: Any, *, role: str = "staff", order: int = 100) -> None:
-    """Add a link to the back office's navigation (idempotent per key)."""
-    NAV_LINKS[key] = NavLink(key, endpoint, label, role, order)
+def today_gate(keys, awaiting: Callable[[], Any]) -> None:
+    """Items with these keys are not done while `awaiting()` returns something (its text is
+    shown instead of ✓): e.g. deposit matching before today's bank statement is imported."""
+    entry = (frozenset(keys), awaiting)
+    if not any(k == entry[0] and fn is awaiting for k, fn in TODAY_GATES):
+        TODAY_GATES.append(entry)
+
+
+def nav_link(key: str, endpoint: str, label: Any, *, role: str = "staff", order: int = 100,
+             badge: Callable[[], int] | None = None, badge_role: str = "manager") -> None:
+    """Add a link to the back office's navigation (idempotent per key); `badge` counts what
+    waits there (shown in red to `badge_role` and up when not 0)."""
+    NAV_LINKS[key] = NavLink(key, endpoint, label, role, order, badge, badge_role)
 
 
 def today_item(section: str, *, order: int = 100, role: str = "staff", title: Any = None,
@@ -128,9 +165,31 @@ def collect_today(operator) -> dict[str, list[TodayEntry]]:
             continue
         if count is not None:
             sections[item.section].append(TodayEntry(item, count))
+    _apply_gates(sections)
     for entries in sections.values():
         entries.sort(key=lambda entry: entry.rank)
     return sections
+
+
+def _apply_gates(sections: dict[str, list[TodayEntry]]) -> None:
+    from app.extensions import db
+
+    for keys, awaiting in TODAY_GATES:
+        entries = [e for found in sections.values() for e in found
+                   if e.count is not None and e.count.key in keys and not e.count.awaiting]
+        if not entries:
+            continue
+        try:
+            with db.session.begin_nested():
+                waiting_for = awaiting()
+        except Exception:
+            from flask_babel import lazy_gettext as _l
+
+            log.exception("today gate failed", extra={"keys": sorted(keys)})
+            waiting_for = _l("Could not check whether what this needs has arrived.")
+        if waiting_for:
+            for entry in entries:
+                entry.count.awaiting = waiting_for
 
 
 def visible_nav(operator) -> list[NavLink]:

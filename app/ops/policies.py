@@ -52,3 +52,49 @@ def compute_today_rank(*, count: int | None, severity: str, order: int) -> tuple
     if count == 0:
         return SEVERITY_ORDER["done"], order
     return SEVERITY_ORDER.get(severity, SEVERITY_ORDER["info"]), order
+
+
+# --- conflicts: dismissing, patterns (seed 000) ----------------------------------------
+
+#: A dismissal needs a written internal reason of at least this many characters (Korean: "중복" is a reason).
+DISMISS_REASON_MIN_LENGTH = 2
+DISMISS_REASON_MAX_LENGTH = 1000
+
+#: The patterns page accepts a range of at most this many days (one SQL GROUP BY per dimension).
+PATTERN_RANGE_MAX_DAYS = 366
+#: Its default range: the last 7 Korean days, today included.
+PATTERN_DEFAULT_DAYS = 7
+#: Weekly and monthly statistics shown on the conflicts page (complete periods, newest first).
+STATS_WEEKS = 4
+STATS_MONTHS = 3
+
+#: Tomorrow's expected busy hours come from conflicts on the same weekday over this many weeks.
+PEAK_LOOKBACK_WEEKS = 4
+PEAK_HOURS_SHOWN = 3
+
+
+# --- Today: afternoon and closing checks (seed 001 §2.2, §2.3) ------------------------
+
+#: Error rate (server errors / requests) below this percent is normal (seed 001 §2.2: "< 1 %").
+ERROR_RATE_NORMAL_BELOW_PERCENT = 1
+#: Today's bookings so far below this percent of the same weekday last week (same hour) is flagged.
+VOLUME_LOW_PERCENT = 50
+
+HANDOVER_NOTE_MAX_LENGTH = 4000
+
+
+def is_error_rate_normal(errors: int, total: int) -> bool:
+    """errors / total < ERROR_RATE_NORMAL_BELOW_PERCENT %, in integers (no float rounding)."""
+    return errors * 100 < ERROR_RATE_NORMAL_BELOW_PERCENT * total
+
+
+def is_volume_low(today: int, last_week: int) -> bool:
+    """Today's count so far is below VOLUME_LOW_PERCENT % of last week's at the same time."""
+    return last_week > 0 and today * 100 < VOLUME_LOW_PERCENT * last_week
+
+#: How a conflict's resolution is named on pages (never the code).
+RESOLUTION_LABELS = {
+    "PENDING_REVIEW": _l("Waiting for review"),
+    "RESOLVED": _l("Contacted and compensated"),
+    "DISMISSED": _l("Closed without contact"),
+}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -192,3 +192,94 @@ def reservation_money(reservation_id: int) -> tuple[list, list]:
     refunds = list(db.session.scalars(select(Refund).where(Refund.reservation_id == reservation_id)
                                       .order_by(Refund.id)))
     return payments, refunds
+
+
+# --- the business day (operators' time zone) --------------------------------------------
+
+def business_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config.get("FRONTDESK_TIMEZONE") or "Asia/Seoul"
+
+
+def day_bounds(day: date, tz_name: str | None = None) -> tuple[datetime, datetime]:
+    """[00:00, next 00:00) of a local calendar day, as aware UTC datetimes."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz_name or business_timezone())
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    end = start + timedelta(days=1)
+    return start.astimezone(timezone.utc), datetime(end.year, end.month, end.day, tzinfo=zone).astimezone(timezone.utc)
+
+
+def local_today(now: datetime) -> date:
+    return clock.to_local(now, business_timezone()).date()
+
+
+# --- morning: today's bank statement, the fund against today's payouts -----------------
+
+def statement_uploaded_at(now: datetime) -> datetime | None:
+    """When the first bank statement of today (local day) was imported; None before one is.
+
+    A file imported again as an identical copy does not count: it brings no new lines."""
+    from app.deposits.models import BankStatement
+
+    start, end = day_bounds(local_today(now))
+    return _aware(db.session.scalar(select(func.min(BankStatement.created_at)).where(
+        BankStatement.created_at >= start, BankStatement.created_at < end,
+        BankStatement.copy_duplicate.is_(False))))
+
+
+#: Payouts that will draw on the fund without a person deciding first.
+PAYOUT_STATUSES_DUE = ("requested", "processing", "held_by_breaker", "transfer_failed")
+
+
+@dataclass
+class PayoutsDue:
+    count: int
+    amount: int
+    currency: str
+
+
+def payouts_due_today(now: datetime, currency: str) -> PayoutsDue:
+    """Payouts expected to go out by the end of today (local day): waiting, being sent, held by
+    the breaker, or failed with a retry due today. Those waiting for a person are not counted."""
+    from app.remittance.models import Payout
+
+    _start, end = day_bounds(local_today(now))
+    count, amount = db.session.execute(
+        select(func.count(Payout.id), func.coalesce(func.sum(Payout.amount), 0)).where(
+            Payout.status.in_(PAYOUT_STATUSES_DUE), Payout.currency == currency,
+            or_(Payout.next_attempt_at.is_(None), Payout.next_attempt_at < end))).one()
+    return PayoutsDue(count, int(amount), currency)
+
+
+# --- afternoon: volume so far -------------------------------------------------------------
+
+def count_bookings_between(since: datetime, until: datetime) -> int:
+    """Reservations created in [since, until) (every status: the demand that reached us)."""
+    return db.session.scalar(select(func.count()).select_from(Reservation).where(
+        Reservation.created_at >= since, Reservation.created_at < until)) or 0
+
+
+# --- closing: the handover note ------------------------------------------------------------
+
+def latest_handover_note():
+    """The most recent shift handover note, or None."""
+    from app.ops.models import HandoverNote
+
+    return db.session.scalar(select(HandoverNote).order_by(HandoverNote.created_at.desc(), HandoverNote.id.desc())
+                             .limit(1))
+
+
+def list_handover_notes(limit: int = 20) -> list:
+    from app.ops.models import HandoverNote
+
+    return list(db.session.scalars(select(HandoverNote).order_by(HandoverNote.created_at.desc(),
+                                                                 HandoverNote.id.desc()).limit(limit)))
+
+
+def get_handover_note(note_id: int):
+    from app.ops.models import HandoverNote
+
+    return db.session.get(HandoverNote, note_id)

@@ -63,7 +63,9 @@ def test_today_is_where_sign_in_lands_and_every_section_is_shown(client, login_a
     page = client.get("/ops/", query_string={"lang": "en"}).get_data(as_text=True)
     for heading in ("Morning check", "Afternoon check", "Closing check"):
         assert heading in page
-    assert "Everything is done" in page
+    # An empty day is not "all done": today's statement, the day's report and the handover are still to come.
+    assert "Everything is done" not in page
+    assert "Today&#39;s bank statement has not been uploaded yet" in page
 
 
 def test_waiting_bank_transfers_are_counted_with_the_soonest_cancel(staff, client, login_as, clock):
