@@ -31,6 +31,9 @@ BLUEPRINTS = (
     "app.alerts.views",
     "app.reports.views",
     "app.observability.views",
+    "app.support.views",
+    "app.status.views",
+    "app.emergency.views",
 )
 
 

@@ -34,6 +34,8 @@ class ConfigError(RuntimeError):
 ENVIRONMENTS = ("development", "test", "production")
 #: The shortest SECRET_KEY production accepts.
 MIN_SECRET_BYTES = 32
+# --- emergency (app/emergency): the demo's guest-facing contact values; production refuses them ---
+DEMO_CONTACTS = {"SUPPORT_PHONE": "1588-0000", "SUPPORT_EMAIL": "help@frontdesk.example"}
 #: Adapters that move no real money or messages; production refuses them unless ALLOW_SANDBOX_ADAPTERS=true.
 SANDBOX_ADAPTERS = {"PAYMENT_GATEWAY": "sandbox", "BANK_ADAPTER": "sandbox", "SMS_BACKEND": "console"}
 #: The same adapters named by import path (app.core.adapters), refused alike.
@@ -201,7 +203,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": env_str("SMTP_PASSWORD"),
         "SMTP_USE_TLS": env_bool("SMTP_USE_TLS", False),
         "SMTP_TIMEOUT_SECONDS": env_int("SMTP_TIMEOUT_SECONDS", 10),
-        "MAIL_FROM": env_str("MAIL_FROM", "Frontdesk <no-reply@frontdesk.example>"),
+        # The sender guests see: BRAND_NAME's display name unless MAIL_FROM says otherwise.
+        "MAIL_FROM": env_str("MAIL_FROM") or f"{env_str('BRAND_NAME', 'Frontdesk')} <no-reply@frontdesk.example>",
         "SMS_BACKEND": env_str("SMS_BACKEND", "console"),
         "PUBLIC_BASE_URL": env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # --- alerts (app/alerts) ---------------------------------------------------------
@@ -245,6 +248,48 @@ def load_config(overrides: dict | None = None) -> dict:
         # e-mail and phone (daily job ops-conflict-cleanup); the counts behind the statistics stay.
         "CONFLICT_RETENTION_DAYS": env_int("CONFLICT_RETENTION_DAYS", 365),
         # --- end ops ---------------------------------------------------------------------------------
+        # --- emergency: what guests see of us, and the server-down procedure (app/emergency) -----
+        # Shown to guests in pages and emails. The built-in phone and email are demo values (DEMO_CONTACTS):
+        # pages mark them "(demo)", and production refuses to start with them unless
+        # ALLOW_SANDBOX_ADAPTERS=true (a demo site).
+        "BRAND_NAME": env_str("BRAND_NAME", "Frontdesk"),
+        "SUPPORT_PHONE": env_str("SUPPORT_PHONE", DEMO_CONTACTS["SUPPORT_PHONE"]),
+        "SUPPORT_EMAIL": env_str("SUPPORT_EMAIL", DEMO_CONTACTS["SUPPORT_EMAIL"]),
+        # Opening hours as guests read them, per language; SUPPORT_HOURS_<LANG> overrides one language.
+        "SUPPORT_HOURS": {"ko": env_str("SUPPORT_HOURS_KO", "평일 오전 9시~오후 6시 (한국 시간)"),
+                          "ja": env_str("SUPPORT_HOURS_JA", "平日 9:00〜18:00（韓国時間）"),
+                          "en": env_str("SUPPORT_HOURS_EN", "Weekdays 9 am – 6 pm (Korea time)")},
+        # The public status page (its static copy survives an outage of this app).
+        "STATUS_PAGE_URL": env_str("STATUS_PAGE_URL") or env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        .rstrip("/") + "/status-site",
+        # The printable server-down procedure published next to the status page (flask emergency publish).
+        # Empty: STATUS_PAGE_URL + /server-down.ko.html.
+        "SERVER_DOWN_URL": env_str("SERVER_DOWN_URL", ""),
+        # Where the procedure's step 3 (restart) sends the operator: the hosting company and its console.
+        "HOSTING_NAME": env_str("HOSTING_NAME", ""),
+        "HOSTING_CONSOLE_URL": env_str("HOSTING_CONSOLE_URL", ""),
+        # --- end emergency ---------------------------------------------------------------------------
+        # --- status page (app/status) ---------------------------------------------------------------
+        # Every published change renders the page as static files here (served by any web server or
+        # CDN at STATUS_PAGE_URL, so it stays readable when this app is down).
+        "STATUS_STATIC_DIR": env_str("STATUS_STATIC_DIR", str(INSTANCE_DIR / "status-site")),
+        # Optional copy to an S3-compatible bucket (boto3, imported only when a bucket is set).
+        "STATUS_S3_BUCKET": env_str("STATUS_S3_BUCKET", ""),
+        "STATUS_S3_ENDPOINT_URL": env_str("STATUS_S3_ENDPOINT_URL", ""),
+        "STATUS_S3_PREFIX": env_str("STATUS_S3_PREFIX", ""),
+        "STATUS_S3_ACCESS_KEY_ID": env_str("STATUS_S3_ACCESS_KEY_ID", ""),
+        "STATUS_S3_SECRET_ACCESS_KEY": env_str("STATUS_S3_SECRET_ACCESS_KEY", ""),
+        "STATUS_S3_REGION": env_str("STATUS_S3_REGION", ""),
+        # The public page's history, and how many subscribe requests one address may send an hour.
+        "STATUS_HISTORY_DAYS": env_int("STATUS_HISTORY_DAYS", 90),
+        "STATUS_SUBSCRIBE_PER_HOUR": env_int("STATUS_SUBSCRIBE_PER_HOUR", 5),
+        # --- end status page -------------------------------------------------------------------------
+        # --- support tickets (app/support) ----------------------------------------------------------
+        # Inbound email: imaps://user:password@host[:port]/MAILBOX; unset = inbound email off.
+        "SUPPORT_IMAP_URL": env_str("SUPPORT_IMAP_URL", ""),
+        # Guests' contact form: messages per address per 15 minutes.
+        "SUPPORT_CONTACT_PER_15_MIN": env_int("SUPPORT_CONTACT_PER_15_MIN", 5),
+        # --- end support tickets ---------------------------------------------------------------------
         # Web.
         "WTF_CSRF_TIME_LIMIT": None,
         # Operator sessions (server-side rows referenced from the signed cookie).
@@ -303,6 +348,10 @@ def _check_production(secret: str) -> None:
     gateway_is_sandbox = any(e.startswith("PAYMENT_GATEWAY=") for e in sandbox_adapters_in_use())
     if not gateway_is_sandbox and env_str("GATEWAY_WEBHOOK_SECRET") is None:
         problems.append("GATEWAY_WEBHOOK_SECRET must be set to the secret your payment gateway signs webhooks with")
+    if not env_bool("ALLOW_SANDBOX_ADAPTERS", False):
+        for name, demo in DEMO_CONTACTS.items():  # emergency (app/emergency): guests would call a demo number
+            if (env_str(name) or demo) == demo:
+                problems.append(f"{name} is the demo value {demo!r}: set the number/address guests should use")
     if problems:
         raise ConfigError("Frontdesk cannot start in production:\n- " + "\n- ".join(problems))
 

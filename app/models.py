@@ -19,3 +19,6 @@ from app.ops.models import HandoverNote  # noqa: F401
 from app.alerts.models import Alert, AlertSilence, OnCallEntry  # noqa: F401
 from app.reports.models import ReportRun  # noqa: F401
 from app.observability.models import JobRun, RequestMetric  # noqa: F401
+from app.support.models import Ticket, TicketMessage, TicketPause  # noqa: F401
+from app.status.models import StatusNotice, StatusSubscriber, StatusUpdate  # noqa: F401
+from app.emergency.models import EmergencyContact  # noqa: F401

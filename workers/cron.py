@@ -61,6 +61,12 @@ PERIODIC_JOBS: dict[str, tuple[str, str, dict]] = {
     # --- observability (app/observability): request durations and job runs past their keep days (Korean time 04:15).
     "observability-purge": ("workers.jobs.observability.purge_old_figures", "low",
                             {"cron": cron_for_korean_time(time(4, 15), _LOCAL), "job_timeout": 1800}),
+    # --- support (app/support): the support mailbox every 2 minutes (does nothing without SUPPORT_IMAP_URL).
+    "support-fetch-mail": ("workers.jobs.support.fetch_support_mail", "default", {"interval": 120, "job_timeout": 600}),
+    # --- emergency (app/emergency): the printable server-down pages next to the status page, hourly.
+    "emergency-publish": ("workers.jobs.emergency.publish_server_down_pages", "low", {"interval": 3600}),
+    # --- status page (app/status): the static copy re-rendered every 5 minutes (maintenance starting by the clock).
+    "status-static-refresh": ("workers.jobs.status.refresh_static_status_site", "low", {"interval": 300}),
 }
 
 

@@ -175,6 +175,30 @@ ALERT_RULES: tuple[AlertRule, ...] = (
               _l("Money we had received was taken back (chargeback or reversal)"),
               _l("Tell the head of operations now. Check the booking concerned: it may no longer be paid."),
               "deposits.index", event=True, source="001 §6.3 chargeback"),
+    # --- support tickets: SLA clocks (seed 002 B) -------------------------------------------------
+    AlertRule("support_sla_warning", WARNING, "transactions", "app.support.checks:check_sla_warning",
+              _l("A customer inquiry is due for an answer within 15 minutes"),
+              _l("Open the inquiry and answer the guest (a ready reply is there), or ask the colleague who owns it."),
+              "support.queue", repeat_every=timedelta(minutes=15), source="002 B clocks, warning 15 min before"),
+    AlertRule("support_sla_breached_urgent", CRITICAL, "transactions",
+              "app.support.checks:check_sla_breached_urgent",
+              _l("An urgent customer inquiry (S1/S2) is past its promised time"),
+              _l("Answer the guest now, even if only to say you are on it; tell the head of operations."),
+              "support.queue", source="002 B S1/S2 clocks"),
+    AlertRule("support_sla_breached", WARNING, "transactions", "app.support.checks:check_sla_breached",
+              _l("A customer inquiry is past its promised time"),
+              _l("Open the inquiry and answer the guest today."),
+              "support.queue", source="002 B S3/S4 clocks"),
+    AlertRule("status_update_overdue", WARNING, "system", "app.status.checks:check_status_update_overdue",
+              _l("A status page notice is late with its next update"),
+              _l("Guests were told when the next update would come and that time has passed. Post an update "
+                 "on the status page now, even if nothing has changed."),
+              "status.ops_list", source="002 D next update time; H update compliance 95 %"),
+    AlertRule("rca_overdue", WARNING, "system", "app.status.checks:check_rca_overdue",
+              _l("An incident report (RCA) is late"),
+              _l("A serious incident ended more than 48 hours (S1) or 72 hours (S2) ago and its report is not "
+                 "published. Write it in three languages and publish it from the status page."),
+              "status.ops_list", source="002 E, H RCA lead time S1 48 h / S2 72 h"),
 )
 
 RULES: dict[str, AlertRule] = {rule.key: rule for rule in ALERT_RULES}

@@ -26,3 +26,4 @@ def _fresh_request_state():
 from app.api import auth, errors, limits, reservations, hotels, catalog, payments, openapi  # noqa: E402,F401,I001
 from app.api import ops_reconciliation  # noqa: E402,F401
 from app.api import ops_statements  # noqa: E402,F401
+from app.api import status  # noqa: E402,F401

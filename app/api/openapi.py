@@ -17,7 +17,7 @@ from app.api import bp
 #: Flask's URL variables → the API's path parameters.
 PATH_PARAMS = {"hotel_id": "hotelID", "room_type_id": "roomTypeID", "room_id": "roomID",
                "reservation_id": "reservationID", "payment_id": "paymentID",
-               "business_date": "businessDate", "item_id": "itemID"}
+               "business_date": "businessDate", "item_id": "itemID", "notice_id": "noticeID"}
 
 
 def openapi_path(rule: str) -> str:
@@ -238,6 +238,38 @@ SCHEMAS: dict[str, Any] = {
     "WebhookAck": obj({"received": {"type": "boolean"}, "paymentID": nullable(PUBLIC_ID),
                        "status": nullable(string()), "changed": {"type": "boolean"}},
                       ("received", "paymentID", "status", "changed")),
+    **{  # the status page (app/api/status.py)
+        "LanguageTexts": obj({"ko": string(maxLength=5000), "ja": string(maxLength=5000),
+                              "en": string(maxLength=5000)}, closed=True),
+        "StatusComponents": {"type": "object", "minProperties": 1, "propertyNames": {"enum": [
+            "booking_pages", "api", "payments", "bank_transfers", "notifications", "back_office"]},
+            "additionalProperties": string(enum=["degraded", "partial_outage", "major_outage", "maintenance"])},
+        "StatusNoticeInput": obj({
+            "kind": string(enum=["incident", "maintenance"], default="incident"),
+            "severity": string(enum=["S1", "S2", "S3", "S4"]), "components": ref("StatusComponents"),
+            "startedAt": DATETIME, "scheduledStart": DATETIME, "scheduledEnd": DATETIME, "nextUpdateAt": DATETIME,
+            "title": ref("LanguageTexts"), "body": ref("LanguageTexts"), "impact": ref("LanguageTexts"),
+            "publish": {"type": "boolean", "default": False}, "overrideReason": string(maxLength=1000)},
+            ("severity", "components"), closed=True),
+        "StatusNoticePatch": obj({
+            "status": string(enum=["investigating", "identified", "monitoring", "resolved", "scheduled",
+                                   "in_progress", "completed"]),
+            "components": ref("StatusComponents"), "nextUpdateAt": DATETIME,
+            "title": ref("LanguageTexts"), "body": ref("LanguageTexts"), "impact": ref("LanguageTexts"),
+            "publish": {"type": "boolean"}, "overrideReason": string(maxLength=1000)}, closed=True),
+        "StatusUpdate": obj({"status": string(), "texts": {"type": "object"}, "publishedAt": nullable(DATETIME),
+                             "nextUpdateAt": nullable(DATETIME)}, ("status", "texts")),
+        "StatusNotice": obj({
+            "id": PUBLIC_ID, "kind": string(enum=["incident", "maintenance"]), "severity": string(),
+            "status": string(), "components": {"type": "object"}, "startedAt": nullable(DATETIME),
+            "scheduledStart": nullable(DATETIME), "scheduledEnd": nullable(DATETIME),
+            "publishedAt": nullable(DATETIME), "resolvedAt": nullable(DATETIME), "rcaPublished": {"type": "boolean"},
+            "updates": {"type": "array", "items": ref("StatusUpdate")}},
+            ("id", "kind", "severity", "status", "components", "updates")),
+        "StatusSummary": obj({"generatedAt": DATETIME, "components": {"type": "object"},
+                              "notices": {"type": "array", "items": ref("StatusNotice")}},
+                             ("generatedAt", "components", "notices")),
+    },
     **{  # the daily reconciliation (app/api/ops_reconciliation.py)
         "ReconciliationRun": obj({
             "source": string(enum=["gateway", "payouts", "settlement"]),
@@ -382,6 +414,7 @@ PARAMETERS = {
     "BusinessDate": {"name": "businessDate", "in": "path", "required": True, "schema": DATE,
                      "description": "A business date (Korean), YYYY-MM-DD."},
     "ItemID": {"name": "itemID", "in": "path", "required": True, "schema": string(maxLength=40)},
+    "NoticeID": {"name": "noticeID", "in": "path", "required": True, "schema": string(maxLength=40)},
 }
 
 COMMON = params("AcceptLanguage", "XRequestId")
@@ -567,6 +600,25 @@ PATHS: dict[str, Any] = {
         parameters=[{"name": "status", "in": "query", "schema": string(
             enum=["needs_decision", "done", "outgoing", "pending"], default="needs_decision")},
                     ref("Page", "parameters"), ref("PageSize", "parameters")])},
+    "/v1/status": {"get": op(
+        "getStatus", "The public status: each component's level and the open notices", "Status",
+        {**ok(ref("StatusSummary"), "Published notices only, with their texts in ko, ja and en."), **errors()})},
+    "/v1/status/incidents": {"post": op(
+        "createStatusNotice", "Write an incident or planned maintenance notice (staff)", "Status",
+        {**ok(ref("StatusNotice"), "The notice: a draft, or published when `publish` was true and allowed.", "201"),
+         **errors(401, 403, 404, 409, 422)}, security=OPERATOR, body="StatusNoticeInput", description=(
+            "Publishing (`publish: true`) follows seed 002 D: every language's title, body and impact written "
+            "(else 422 naming the fields, e.g. `ja.title`); S1 at once, S2 once it has lasted 10 minutes, planned "
+            "maintenance at least 3 Korean business days ahead — sooner only with `overrideReason` from a "
+            "manager's token (staff: 403). A refused publish leaves the draft."))},
+    "/v1/status/{noticeID}": {"patch": op(
+        "updateStatusNotice", "Change a draft, publish it, or post an update (staff)", "Status",
+        {**ok(ref("StatusNotice"), "The notice."), **errors(401, 403, 404, 409, 422)}, security=OPERATOR,
+        parameters=params("NoticeID"), body="StatusNoticePatch", description=(
+            "A draft: the texts replace the draft's, `publish: true` publishes it (the same rules as creating). "
+            "A published notice: the body is a new update, published at once in ko, ja and en; `status` moves "
+            "by the transition table (investigating → identified → monitoring → resolved; scheduled → "
+            "in_progress → completed), else 409."))},
     "/v1/openapi.json": {"get": op(
         "getOpenAPIDocument", "This document", "Meta", {**ok({"type": "object"}, "OpenAPI 3.1."), **errors()})},
 }
@@ -585,7 +637,7 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "tags": [{"name": "Hotels"}, {"name": "Catalog"}, {"name": "Reservations"}, {"name": "Payments"},
-             {"name": "Reconciliation"}, {"name": "Statements"}, {"name": "Meta"}],
+             {"name": "Reconciliation"}, {"name": "Statements"}, {"name": "Status"}, {"name": "Meta"}],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,

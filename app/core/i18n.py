@@ -15,7 +15,8 @@ from flask_login import current_user
 APP_DIR = Path(__file__).resolve().parent.parent
 DOMAINS_WITH_TRANSLATIONS = ("core", "booking", "catalog", "payments", "refunds", "remittance", "auditlog",
                              "notifications", "ops", "api", "auth", "deposits", "adjust", "ledger",
-                             "reconcile", "approvals", "alerts", "reports", "observability")
+                             "reconcile", "approvals", "alerts", "reports", "observability", "support",
+                             "status", "emergency")
 
 
 def translation_directories() -> list[str]:

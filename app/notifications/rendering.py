@@ -169,7 +169,12 @@ def message_context(message) -> dict[str, Any]:
     """Everything a template may use: the booking (when there is one), the
     event's own context, and the support line."""
     cfg = current_app.config
-    base: dict[str, Any] = {"support_phone": cfg.get("SUPPORT_PHONE", "1588-0000"), "brand": "Frontdesk"}
+    from app.emergency.settings import support_hours
+
+    lang = language_for(message.language)
+    base: dict[str, Any] = {"support_phone": cfg.get("SUPPORT_PHONE", ""), "support_email": cfg.get("SUPPORT_EMAIL", ""),
+                            "support_hours": support_hours(lang), "brand": cfg.get("BRAND_NAME") or "Frontdesk",
+                            "status_url": (cfg.get("STATUS_PAGE_URL") or "").rstrip("/")}
     event_context = dict(message.context or {})
     if message.reservation is not None:
         base.update(reservation_context(message.reservation, language_for(message.language)))

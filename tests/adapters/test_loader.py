@@ -124,7 +124,8 @@ def production(monkeypatch):
                         "REDIS_URL": "redis://127.0.0.1:6379/0", "GATEWAY_WEBHOOK_SECRET": "w" * 40,
                         "PAYMENT_GATEWAY": "tests.adapters.plugins:OfflineGateway",
                         "BANK_ADAPTER": "tests.adapters.plugins:InMemoryBank",
-                        "SMS_BACKEND": "tests.adapters.plugins:ConfiguredSms"}.items():
+                        "SMS_BACKEND": "tests.adapters.plugins:ConfiguredSms",
+                        "SUPPORT_PHONE": "02-123-4567", "SUPPORT_EMAIL": "help@hotel.example"}.items():
         monkeypatch.setenv(name, value)
     for name in ("ALLOW_SANDBOX_ADAPTERS", "SESSION_SECRET", "LINK_SECRET"):
         monkeypatch.delenv(name, raising=False)

@@ -327,6 +327,79 @@ def _job_runs_cleared() -> None:
     db.session.commit()
 
 
+# --- the status page (app/status) --------------------------------------------------------------------
+
+def _status_notice(*, status: str, next_update_in: timedelta | None, resolved_ago: timedelta | None = None):
+    from app.status.models import StatusNotice, StatusUpdate
+
+    now = clock.now()
+    texts = {lang: {"title": "t", "body": "b", "impact": "i"} for lang in ("ko", "ja", "en")}
+    notice = StatusNotice(public_id=uid("sts"), kind="incident", severity="S1", status=status,
+                          components={"payments": "major_outage"}, started_at=now - timedelta(hours=1),
+                          published_at=now - timedelta(hours=1),
+                          resolved_at=now - resolved_ago if resolved_ago is not None else None)
+    notice.updates.append(StatusUpdate(status=status, texts=texts, published_at=now - timedelta(hours=1),
+                                       next_update_at=now + next_update_in if next_update_in is not None else None))
+    db.session.add(notice)
+    db.session.commit()
+
+
+def _status_update_late() -> None:
+    _status_notice(status="investigating", next_update_in=-timedelta(minutes=5))
+
+
+def _status_updated() -> None:
+    from app.status.models import StatusNotice
+
+    db.session.execute(update(StatusNotice).values(status="resolved", resolved_at=clock.now(),
+                                                   rca_published_at=clock.now()))
+    db.session.commit()
+
+
+def _rca_late() -> None:
+    _status_notice(status="resolved", next_update_in=None, resolved_ago=timedelta(hours=49))
+
+
+def _rca_published() -> None:
+    from app.status.models import StatusNotice
+
+    db.session.execute(update(StatusNotice).values(rca_published_at=clock.now()))
+    db.session.commit()
+
+
+# --- support tickets: SLA clocks ------------------------------------------------------------------
+
+def _ticket_aged(severity: str, age: timedelta) -> Callable[[], None]:
+    """One running ticket of `severity` written `age` ago (kept that old as the test moves the clock)."""
+    def make() -> None:
+        from app.core.actor import Actor
+        from app.support.services import create_ticket
+
+        t = create_ticket(channel="web", category="other", purpose="scenario", body="scenario",
+                          actor=Actor.guest("guest@example.com"), guest_email="guest@example.com",
+                          severity=severity)
+        t.created_at = clock.now() - age
+        db.session.commit()
+    return make
+
+
+def _tickets_keep(age: timedelta) -> Callable[[], None]:
+    def keep() -> None:
+        from app.support.models import Ticket
+
+        db.session.execute(update(Ticket).values(created_at=clock.now() - age))
+        db.session.commit()
+    return keep
+
+
+def _tickets_answered() -> None:
+    from app.support.models import Ticket
+
+    db.session.execute(update(Ticket).values(status="resolved", first_responded_at=clock.now(),
+                                             resolved_at=clock.now()))
+    db.session.commit()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "conflicts_critical": Scenario(_conflicts(10), _clear_conflicts, keep=_conflicts_recent),
     "conflicts_warning": Scenario(_conflicts(5), _clear_conflicts, keep=_conflicts_recent),
@@ -354,4 +427,14 @@ SCENARIOS: dict[str, Scenario] = {
     "batch_failed": Scenario(_batch_failed, None, subject=None),
     "batch_slow": Scenario(_batch_slow, _batch_done, subject=None),
     "chargeback": Scenario(_chargeback, None, subject=None),
+    "status_update_overdue": Scenario(_status_update_late, _status_updated, subject=None),
+    "rca_overdue": Scenario(_rca_late, _rca_published, subject=None),
+    # S1 written 5 minutes ago: 10 minutes left of its 15 → the warning; 20 minutes ago → past due;
+    # S3 written 3 days ago (a Friday, seen from Monday): its 4 business hours are long gone.
+    "support_sla_warning": Scenario(_ticket_aged("S1", timedelta(minutes=5)), _tickets_answered,
+                                    keep=_tickets_keep(timedelta(minutes=5)), subject=None),
+    "support_sla_breached_urgent": Scenario(_ticket_aged("S1", timedelta(minutes=20)), _tickets_answered,
+                                            keep=_tickets_keep(timedelta(minutes=20)), subject=None),
+    "support_sla_breached": Scenario(_ticket_aged("S3", timedelta(days=3)), _tickets_answered,
+                                     keep=_tickets_keep(timedelta(days=3)), subject=None),
 }

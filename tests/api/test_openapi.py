@@ -29,7 +29,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(app, client
     served, documented = served_operations(app), documented_operations(document)
     assert served - documented == set(), "routes missing from the document"
     assert documented - served == set(), "documented routes the app does not serve"
-    assert len(served) == 31  # 24, the reconciliation (5) and the bank statements (2)
+    assert len(served) == 34  # 24, the reconciliation (5), the bank statements (2) and the status page (3)
 
 
 def test_document_is_valid_openapi_3_1(client):
