@@ -3,6 +3,7 @@ first post shows the confirm step, the second (confirmed=yes) acts."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
@@ -10,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from app.core.forms import ConfirmMixin
 
 
-def _reason_field(label=_l("Reason (kept in the history)")):
+def _reason_field(label=_l("Internal note (kept in the history only; never sent to the guest)")):
     return TextAreaField(label, validators=[DataRequired(_l("Write the reason in a sentence.")), Length(max=1000)])
 
 
@@ -32,14 +33,16 @@ class ChangeForm(ConfirmMixin, FlaskForm):
 
 
 class RoomsForm(ConfirmMixin, FlaskForm):
-    rooms = SelectMultipleField(_l("Rooms"), coerce=int, choices=[], validate_choice=False,
+    rooms = SelectMultipleField(_lp("room assignment", "Rooms"), coerce=int, choices=[], validate_choice=False,
                                 validators=[DataRequired(_l("Choose the rooms."))])
-    reason = _reason_field()
+    # routine assignment needs no reason; moving a guest off a room they have does (policies.assignment_needs_reason)
+    reason = TextAreaField(_l("Internal note (only needed when you move the guest from a room they already have; "
+                              "never sent to the guest)"), validators=[Length(max=1000)])
 
 
 class BulkAssignForm(FlaskForm):
     plan = HiddenField(validators=[DataRequired(), Length(max=20000)])
-    reason = _reason_field()
+    reason = TextAreaField(_l("Internal note (optional; never sent to the guest)"), validators=[Length(max=1000)])
 
 
 class NoteForm(FlaskForm):

@@ -168,3 +168,16 @@ def nights_freed_and_taken(old: tuple[int, date, date, int], new: tuple[int, dat
     freed = sum(max(0, n - after.get(k, 0)) for k, n in before.items())
     taken = sum(max(0, n - before.get(k, 0)) for k, n in after.items())
     return freed, taken
+
+
+def assignment_needs_reason(current_room_ids: Iterable[int], chosen_room_ids: Iterable[int]) -> bool:
+    """Routine room assignment needs no reason; a written reason only when it overrides something.
+
+    The one override a room assignment can make is moving the booking off rooms it already has
+    (the guest may have been told the number, or be in the room). The rest cannot be overridden
+    and are refused outright, with or without a reason: a room under maintenance or out of service,
+    a room another live booking has on these nights, and a room of another room type (so no
+    downgrade through this form; changing the room type is a booking change with its own reason).
+    """
+    current = set(current_room_ids)
+    return bool(current) and current != set(chosen_room_ids)

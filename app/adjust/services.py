@@ -336,7 +336,7 @@ def _release_rows(condition, why: str) -> int:
     ).rowcount
 
 
-def assign_rooms(reservation_id: int, room_ids: list[int], *, actor: Actor, reason: str,
+def assign_rooms(reservation_id: int, room_ids: list[int], *, actor: Actor, reason: str | None = None,
                  notify: bool = True) -> list[RoomAssignment]:
     """Give the booking these rooms for its stay (one per booked room). Commits.
 
@@ -347,8 +347,7 @@ def assign_rooms(reservation_id: int, room_ids: list[int], *, actor: Actor, reas
     room_assigned message; Reservation.room_id is the first room.
     """
     room_ids = sorted({int(i) for i in room_ids})
-    if not (reason or "").strip():
-        raise ValidationFailed(fields={"reason": _l("Write the reason in a sentence.")})
+    reason = (reason or "").strip() or None
 
     def work() -> list[RoomAssignment]:
         r = booking._lock_reservation(reservation_id)
@@ -368,6 +367,9 @@ def assign_rooms(reservation_id: int, room_ids: list[int], *, actor: Actor, reas
         already = sorted(a.room_id for a in assignments_of(r.id))
         if already == room_ids:      # the same rooms again (a double click): nothing to do
             return assignments_of(r.id)
+        if policies.assignment_needs_reason(already, room_ids) and not reason:
+            raise ValidationFailed(fields={"reason": _l("Moving the guest from a room they already have needs a "
+                                                        "written reason.")})
         clashes = list(db.session.execute(
             select(RoomAssignment.id, RoomAssignment.room_id, RoomAssignment.reservation_id,
                    RoomAssignment.check_in, RoomAssignment.check_out, Reservation.status, Reservation.check_in,
@@ -469,12 +471,11 @@ class BulkResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def assign_plan(lines: list[tuple[str, list[int]]], *, actor: Actor, reason: str) -> BulkResult:
+def assign_plan(lines: list[tuple[str, list[int]]], *, actor: Actor, reason: str | None = None) -> BulkResult:
     """Assign each (reservation public id, room ids) of a confirmed plan, each in
     its own transaction: one that fails (a room taken meanwhile, the booking
-    changed) is reported and the others still happen."""
-    if not (reason or "").strip():
-        raise ValidationFailed(fields={"reason": _l("Write the reason in a sentence.")})
+    changed) is reported and the others still happen. First assignments only, so
+    no reason is needed (bookings that already have a room are skipped)."""
     result = BulkResult()
     for public_id, room_ids in lines:
         r = db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))

@@ -249,6 +249,10 @@ def rooms(reservation_id: str):
     if len(chosen) != r.number_of_rooms:
         form.rooms.errors = [_("Choose exactly %(n)s room(s): one for each booked room.", n=r.number_of_rooms)]
         return render_template("adjust/rooms.html", **page), 422
+    if policies.assignment_needs_reason([a.room_id for a in page["current"]], form.rooms.data) \
+            and not (form.reason.data or "").strip():
+        form.reason.errors = [_("Moving the guest from a room they already have needs a written reason.")]
+        return render_template("adjust/rooms.html", **page), 422
     if not form.is_confirmed:
         return render_template("adjust/rooms_confirm.html", chosen=chosen, **page)
     try:

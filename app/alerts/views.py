@@ -41,11 +41,9 @@ def _alert_helpers():
 @bp.app_template_filter("alert_moment")
 def _alert_moment(value) -> str:
     """A moment in the operator's zone and language: "2026. 12. 7. 오후 3:30" in Korean."""
-    from flask_babel import format_date
+    from app.core.language import moment
 
-    from app.ops.formatting import format_local_time
-
-    return f"{format_date(value, 'medium')} {format_local_time(value)}" if value else ""
+    return moment(value) if value else ""
 
 
 def _alert_or_404(public_id: str):

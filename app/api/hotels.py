@@ -17,24 +17,25 @@ from app.booking.search import parse_search_args, search_hotels
 from app.catalog.models import Hotel, Room, RoomType
 from app.catalog.policies import percent_to_ratio
 from app.core import clock
+from app.catalog.i18n import current_language, localized_description, localized_name
 from app.core.errors import NotFound, ValidationFailed
 from app.extensions import db
 
 
 # --- representations --------------------------------------------------------------
 
-def hotel_body(hotel: Hotel) -> dict[str, Any]:
-    """GET /v1/hotels/{hotelID}."""
+def hotel_body(hotel: Hotel, language: str | None = None) -> dict[str, Any]:
+    """GET /v1/hotels/{hotelID}; with `language`, name and description in it (Accept-Language)."""
     return {
         "hotelID": str(hotel.id),
-        "name": hotel.name,
+        "name": localized_name(hotel, language) if language else hotel.name,
         "address": hotel.address,
         "city": hotel.city,
         "country": hotel.country,
         "latitude": float(hotel.latitude) if hotel.latitude is not None else None,
         "longitude": float(hotel.longitude) if hotel.longitude is not None else None,
         "starRating": hotel.star_rating,
-        "description": hotel.description,
+        "description": localized_description(hotel, language) if language else hotel.description,
         "amenities": list(hotel.amenities or []),
         "timezone": hotel.timezone,
         "checkInTime": hotel.check_in_time.strftime("%H:%M"),
@@ -44,13 +45,13 @@ def hotel_body(hotel: Hotel) -> dict[str, Any]:
     }
 
 
-def room_type_body(room_type: RoomType) -> dict[str, Any]:
-    """One entry of GET /v1/hotels/{hotelID}/room-types."""
+def room_type_body(room_type: RoomType, language: str | None = None) -> dict[str, Any]:
+    """One entry of GET /v1/hotels/{hotelID}/room-types (`language` as in hotel_body)."""
     return {
         "roomTypeID": str(room_type.id),
         "hotelID": str(room_type.hotel_id),
-        "name": room_type.name,
-        "description": room_type.description,
+        "name": localized_name(room_type, language) if language else room_type.name,
+        "description": localized_description(room_type, language) if language else room_type.description,
         "maxOccupancy": room_type.max_occupancy,
         "bedType": room_type.bed_type,
         "sizeSqm": room_type.size_sqm,
@@ -105,7 +106,7 @@ def search_hotels_endpoint():
     return jsonify({
         "results": [{
             "hotelID": str(hit.hotel.id),
-            "name": hit.hotel.name,
+            "name": localized_name(hit.hotel),
             "city": hit.hotel.city,
             "starRating": hit.hotel.star_rating,
             "amenities": list(hit.hotel.amenities or []),
@@ -120,7 +121,7 @@ def search_hotels_endpoint():
 
 @bp.get("/hotels/<hotel_id>")
 def get_hotel_endpoint(hotel_id: str):
-    return jsonify(hotel_body(load_hotel(hotel_id)))
+    return jsonify(hotel_body(load_hotel(hotel_id), current_language()))
 
 
 @bp.get("/hotels/<hotel_id>/room-types")
@@ -128,7 +129,8 @@ def list_room_types_endpoint(hotel_id: str):
     """Room types open for booking; an operator also sees deactivated ones."""
     hotel = load_hotel(hotel_id)
     operator_view = g.get("api_operator") is not None
-    return jsonify([room_type_body(rt) for rt in hotel.room_types if rt.active or operator_view])
+    return jsonify([room_type_body(rt, current_language()) for rt in hotel.room_types
+                    if rt.active or operator_view])
 
 
 @bp.get("/hotels/<hotel_id>/availability")
@@ -171,7 +173,7 @@ def availability_endpoint(hotel_id: str):
                               "price": money(price, hotel.currency)})
         body.append({
             "roomTypeID": str(rt.id),
-            "name": rt.name,
+            "name": localized_name(rt),
             "available": min(n["available"] for n in per_night),
             "totalPrice": money(sum(n["price"]["amount"] for n in per_night), hotel.currency),
             "nights": per_night,

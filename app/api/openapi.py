@@ -117,7 +117,9 @@ RECEIPT = {"reservationID": PUBLIC_ID, "code": string(examples=["FD7K3M9Q"]),
            "status": string(enum=["pending", "paid", "checked_in", "checked_out", "canceled", "refunded"]),
            "hotelID": ID, "roomTypeID": ID, "checkInDate": DATE, "checkOutDate": DATE,
            "numberOfRooms": integer(minimum=1, maximum=9), "totalPrice": ref("Money"),
+           "discount": ref("Money"),  # present only when a coupon was used: won taken off the price
            "holdExpiresAt": nullable(DATETIME)}
+RECEIPT_REQUIRED = tuple(name for name in RECEIPT if name != "discount")
 
 SCHEMAS: dict[str, Any] = {
     "Money": obj({"amount": integer(minimum=0, description="Whole minor units (KRW has no decimals)."),
@@ -186,12 +188,16 @@ SCHEMAS: dict[str, Any] = {
         "numberOfGuests": integer(minimum=1, maximum=180, default=1),
         "guestInfo": ref("GuestInfo"), "specialRequests": string(maxLength=2000),
         "paymentMethod": string(enum=["card", "bank_transfer"], default="card"),
+        "couponCode": string(maxLength=40, description=(
+            "Optional. A coupon given to the guest (percent or won off, once, before it expires, "
+            "possibly for one hotel only). totalPrice is then the price less `discount`; an unknown, "
+            "used, expired or other hotel's coupon is a 422 with fields.couponCode.")),
         "idempotencyKey": string(maxLength=255, description="Or the Idempotency-Key header; one of them is required.")},
         ("hotelID", "roomTypeID", "checkInDate", "checkOutDate", "guestInfo"), closed=True,
         description="Check-out after check-in, at most 30 nights, not in the past, guests ≤ rooms × maxOccupancy."),
     "ReservationCreated": obj({**RECEIPT, "accessToken": string(
         pattern="^rat_", description="Bearer token for this reservation's own endpoints. Keep it secret.")},
-        (*RECEIPT, "accessToken")),
+        (*RECEIPT_REQUIRED, "accessToken")),
     "Refund": obj({"refundID": PUBLIC_ID, "status": string(), "amount": ref("Money"),
                    "policy": obj({"case": string(), "percent": integer(), "reason": string()}),
                    "createdAt": DATETIME}, ("refundID", "status", "amount")),
@@ -201,7 +207,7 @@ SCHEMAS: dict[str, Any] = {
                         "payments": {"type": "array", "items": ref("Payment")},
                         "refunds": {"type": "array", "items": ref("Refund")},
                         "refund": nullable(ref("Refund"))},
-                       (*RECEIPT, "roomID", "payments", "refunds")),
+                       (*RECEIPT_REQUIRED, "roomID", "payments", "refunds")),
     "ReservationList": obj({"results": {"type": "array", "items": ref("Reservation")}, "page": integer(minimum=1),
                             "pageSize": integer(minimum=1, maximum=100), "total": integer(minimum=0)},
                            ("results", "page", "pageSize", "total")),

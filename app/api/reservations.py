@@ -20,7 +20,7 @@ from app.core.idempotency import MAX_KEY_LENGTH
 from app.extensions import db
 
 BOOKING_FIELDS = {"hotelID", "roomTypeID", "checkInDate", "checkOutDate", "numberOfRooms", "numberOfGuests",
-                  "guestInfo", "specialRequests", "paymentMethod", "idempotencyKey"}
+                  "guestInfo", "specialRequests", "paymentMethod", "couponCode", "idempotencyKey"}
 
 
 def refund_body(refund) -> dict[str, Any] | None:

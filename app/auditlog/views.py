@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from app.auditlog import chain
+from app.auditlog import chain, sentences
 from app.auditlog.forms import AcknowledgeBreakForm
 from app.auth.decorators import role_required
 from app.auth.roles import has_role
@@ -31,6 +31,13 @@ from app.ops.checklist import nav_link
 log = logging.getLogger(__name__)
 bp = Blueprint("auditlog", __name__)
 PAGE_SIZE = 50
+
+# History in sentences for every template (templates/_history.html, the audit log, ticket history).
+bp.add_app_template_global(sentences.describe, "history_line")
+bp.add_app_template_global(sentences.state_words, "state_words")
+bp.add_app_template_global(sentences.reason_words, "reason_words")
+bp.add_app_template_global(sentences.HISTORY_WORDS, "history_words")
+bp.add_app_template_global(sentences.action_sentence, "action_sentence")
 
 nav_link("audit", "auditlog.audit", _l("Audit log"), role="staff", order=95)
 

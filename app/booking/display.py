@@ -14,6 +14,7 @@ from flask import request
 from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import select
 
 from app.booking.forms import AMENITY_NAMES
@@ -43,7 +44,7 @@ RESERVATION_STATUS = {
 }
 PAYMENT_STATUS = {
     PaymentStatus.PENDING: (_l("Waiting"), "warn"),
-    PaymentStatus.COMPLETED: (_l("Paid"), "ok"),
+    PaymentStatus.COMPLETED: (_lp("payment status", "Paid"), "ok"),
     PaymentStatus.FAILED: (_l("Did not go through"), "bad"),
     PaymentStatus.CANCELED: (_l("Canceled"), ""),
     PaymentStatus.REVERSED: (_l("Taken back by the bank"), "bad"),

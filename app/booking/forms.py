@@ -52,7 +52,7 @@ API_FIELDS = {
     "guestInfo.firstName": "first_name", "guestInfo.lastName": "last_name", "guestInfo.email": "email",
     "guestInfo.phone": "phone", "guestInfo.language": "language", "guestInfo": None,
     "numberOfRooms": "rooms", "numberOfGuests": "guests", "specialRequests": "special_requests",
-    "paymentMethod": "payment_method", "checkInDate": "check_in", "checkOutDate": "check_out",
+    "paymentMethod": "payment_method", "couponCode": "coupon_code", "checkInDate": "check_in", "checkOutDate": "check_out",
     "hotelID": None, "roomTypeID": None, "idempotencyKey": None,
 }
 
@@ -97,6 +97,7 @@ class BookingForm(IdempotentForm):
                         validate_choice=False)
     guests = SelectField(_l("Guests"), validate_choice=False)
     special_requests = TextAreaField(_l("Special requests (optional)"), validators=[Optional()])
+    coupon_code = StringField(_l("Coupon code (optional)"), validators=[Optional()])
     payment_method = RadioField(_l("How you will pay"), validate_choice=False,
                                 choices=[SelectChoice("card", _l("Card, now (the rooms are held for 15 minutes)")),
                                          SelectChoice("bank_transfer",
@@ -116,6 +117,7 @@ class BookingForm(IdempotentForm):
                           "language": self.language.data or ""},
             "specialRequests": self.special_requests.data or "",
             "paymentMethod": self.payment_method.data or "",
+            "couponCode": self.coupon_code.data or "",
         }
 
     def apply_api_errors(self, fields: dict[str, Any]) -> None:

@@ -36,6 +36,9 @@ class Reservation(TimestampMixin, db.Model):
     payment_method: Mapped[str] = mapped_column(String(20), nullable=False)
     status: Mapped[str] = mapped_column(String(20), default=ReservationStatus.PENDING, nullable=False)
     total_amount: Mapped[int] = mapped_column(nullable=False)
+    # A coupon's discount already taken off total_amount (list price = total + discount);
+    # the coupon is the one whose reservation_id is this booking.
+    discount_amount: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # True while this reservation's nights are counted in inventory_nights.reserved.
@@ -78,7 +81,10 @@ class Reservation(TimestampMixin, db.Model):
 
     @property
     def guest_name(self) -> str:
-        return f"{self.guest_first_name} {self.guest_last_name}".strip()
+        """The guest's name in the reader's language order: "오지현" / "山田 花子" / "Minji Kim"."""
+        from app.core.language import display_name
+
+        return display_name(self.guest_first_name, self.guest_last_name, honorific=False)
 
     @property
     def holds_inventory(self) -> bool:

@@ -50,6 +50,7 @@ class BookingRequest:
     guest: GuestInfo
     special_requests: str = ""
     payment_method: str = "card"
+    coupon_code: str = ""      # optional: a coupon taken off the price (app.refunds.coupons)
 
     @property
     def nights(self) -> int:
@@ -65,6 +66,8 @@ class BookingRequest:
                           "email": self.guest.email, "phone": self.guest.phone,
                           "language": self.guest.language},
             "specialRequests": self.special_requests, "paymentMethod": self.payment_method,
+            # Only when given, so requests without a coupon keep their fingerprint.
+            **({"couponCode": self.coupon_code} if self.coupon_code else {}),
         }
 
 
@@ -164,13 +167,15 @@ def parse_booking_request(data: Any) -> BookingRequest:
     method = data.get("paymentMethod") or "card"
     if method not in PAYMENT_METHODS:
         errors["paymentMethod"] = _l("One of card, bank_transfer.")
+    coupon = parse_text(data.get("couponCode"), "couponCode", errors, required=False, limit=40)
+    coupon = "".join((coupon or "").split()).upper()
     if errors:
         raise ValidationFailed(fields=errors)
     return BookingRequest(
         hotel_id=hotel_id, room_type_id=room_type_id, check_in=check_in, check_out=check_out,
         rooms=rooms, guests=guests,
         guest=GuestInfo(first, last, email, phone, language),
-        special_requests=special, payment_method=method,
+        special_requests=special, payment_method=method, coupon_code=coupon,
     )
 
 

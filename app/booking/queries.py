@@ -190,6 +190,8 @@ def reservation_receipt(reservation: Reservation) -> dict[str, Any]:
         "checkOutDate": reservation.check_out.isoformat(),
         "numberOfRooms": reservation.number_of_rooms,
         "totalPrice": money(reservation.total_amount, reservation.currency),
+        **({"discount": money(reservation.discount_amount, reservation.currency)}
+           if reservation.discount_amount else {}),
         "holdExpiresAt": reservation.hold_expires_at.isoformat().replace("+00:00", "Z")
         if reservation.hold_expires_at else None,
     }

@@ -256,6 +256,11 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
     _validate_for_hotel(req, hotel, room_type)
     prices = nightly_prices(room_type, req.check_in, req.check_out)
     total = sum(prices) * req.rooms
+    applied = None
+    if req.coupon_code:
+        from app.refunds import coupons
+        applied = coupons.check(req.coupon_code, hotel_id=hotel.id, currency=hotel.currency, list_price=total)
+        total = applied.total
     cfg = current_app.config
     actor = actor or current_actor(Actor.guest(req.guest.email))
 
@@ -271,6 +276,7 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
             language=req.guest.language, special_requests=req.special_requests,
             payment_method=req.payment_method, status=ReservationStatus.PENDING,
             total_amount=total, currency=hotel.currency,
+            discount_amount=applied.discount if applied else 0,
             hold_expires_at=now + policies.hold_duration(req.payment_method, cfg),
             inventory_held=True, access_salt=secrets.token_hex(8), channel=channel,
             request_id=current_request_id(), created_at=now, updated_at=now,
@@ -288,7 +294,11 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
         audit.record("reservation.created", entity_type="reservation", entity_id=reservation.public_id,
                      reservation_id=reservation.id, actor=actor, to_state=ReservationStatus.PENDING,
                      data={"code": reservation.code, "nights": req.nights, "rooms": req.rooms,
-                           "total": total, "channel": channel})
+                           "total": total, "channel": channel,
+                           **({"coupon": applied.code, "discount": applied.discount} if applied else {})})
+        if applied is not None:
+            from app.refunds import coupons
+            coupons.redeem(applied, reservation, actor=actor)
         queue_notification("booking_received", reservation=reservation, key=reservation.public_id)
         # Read before COMMIT expires the object: reloading it would cost a transaction.
         return reservation, body, access_token_for(reservation)

@@ -59,6 +59,7 @@ from app.extensions import db
 from app.payments.gateway import uses_sandbox_gateway
 from app.payments.services import deposit_instructions, pay_by_card, start_bank_transfer
 from app.payments.states import PaymentMethod, PaymentStatus
+from app.catalog import i18n as catalog_i18n
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ for _helper in (display.lang_url, display.query_url):
     bp.add_app_template_global(_helper)
 for _name, _helper in (("isodate", display.iso_date), ("hotel_time", display.hotel_time),
                        ("amenity", display.amenity_name),
+                       ("tr_name", catalog_i18n.localized_name), ("tr_description", catalog_i18n.localized_description),
                        ("reservation_status", lambda value: display.label(display.RESERVATION_STATUS, value)[0])):
     bp.add_app_template_filter(_helper, _name)
 

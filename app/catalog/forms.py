@@ -8,7 +8,6 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
     RadioField,
     SelectField,
     SelectChoice,

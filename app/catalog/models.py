@@ -35,6 +35,9 @@ class Hotel(TimestampMixin, db.Model):
     longitude: Mapped[float | None] = mapped_column(Numeric(9, 6))
     star_rating: Mapped[int] = mapped_column(default=3, nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # {"ko": …, "ja": …, "en": …}: shown in the reader's language, `name` when missing.
+    name_i18n: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    description_i18n: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     amenities: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul", nullable=False)
     check_in_time: Mapped[time] = mapped_column(Time, default=time(15, 0), nullable=False)
@@ -61,6 +64,8 @@ class RoomType(TimestampMixin, db.Model):
     hotel_id: Mapped[int] = mapped_column(ForeignKey("hotels.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    name_i18n: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    description_i18n: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     max_occupancy: Mapped[int] = mapped_column(default=2, nullable=False)
     bed_type: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     size_sqm: Mapped[int | None] = mapped_column()

@@ -24,7 +24,8 @@ ROOT = APP_DIR.parent
 TEMPLATES = ROOT / "templates"
 TRANSLATED = ("ko", "ja")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
+            "lazy_pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2)}
 PY_MAP = [("**.py", "python")]
 JINJA_MAP = [("**.html", "jinja2"), ("**.txt", "jinja2")]
 JINJA_OPTIONS = {"**.html": {"extensions": "jinja2.ext.do"}, "**.txt": {"extensions": "jinja2.ext.do"}}

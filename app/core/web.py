@@ -154,19 +154,44 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("local_datetime")
     def _local_datetime(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+        """A moment in the one style of app.core.language ("2026년 12월 29일 (화) 오후 3:05"); an explicit
+        Babel pattern is still honoured."""
         if value is None:
             return ""
+        if fmt in ("short", "medium", "long", "full"):
+            from app.core import language
+
+            return language.moment(value, tz=tz)
         if tz:
             return format_datetime(clock.to_local(value, tz).replace(tzinfo=None), fmt, rebase=False)
         return format_datetime(value, fmt)
 
     @app.template_filter("local_date")
     def _local_date(value: date | None, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else ""
+        """A date in the one style of app.core.language ("2026년 12월 29일 (화)")."""
+        if not value:
+            return ""
+        if fmt in ("short", "medium", "long", "full"):
+            from app.core import language
+
+            return language.day(value)
+        return format_date(value, fmt)
 
     @app.template_filter("booking_code")
     def _code(value: str) -> str:
         return display_code(value)
+
+    # Language conventions (app.core.language): one time, date, name and particle style everywhere.
+    from app.core import language
+
+    app.add_template_filter(language.time_of_day, "time_of_day")
+    app.add_template_filter(language.day, "day")
+    app.add_template_filter(language.moment, "moment")
+    app.add_template_filter(language.ago, "ago")
+    app.add_template_filter(language.josa, "josa")
+    app.add_template_filter(language.with_honorific, "honorific")
+    app.add_template_global(language.display_name, "display_name")
+    app.add_template_global(language.particle, "particle")
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -36,9 +36,9 @@ for _role in CSV_ROLES:
 
 class DecisionForm(ConfirmMixin, FlaskForm):
     code = StringField(_l("Booking code"), validators=[Optional(), Length(max=40)])
-    reason = TextAreaField(_l("Memo (kept in the history)"), validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField(_l("Internal note (kept in the history only; never sent to the guest)"), validators=[Optional(), Length(max=1000)])
 
 
 class MarkPaidForm(ConfirmMixin, FlaskForm):
-    reason = TextAreaField(_l("Reason (kept in the history)"),
+    reason = TextAreaField(_l("Internal note: where you saw the money (kept in the history only; never sent to the guest)"),
                            validators=[DataRequired(_l("Write the reason in a sentence.")), Length(max=1000)])

@@ -10,7 +10,7 @@ from app.ops.checklist import TodayCount, nav_link, reservation_action, today_it
 from app.ops.formatting import format_time_ago
 
 nav_link("deposits", "deposits.index", _l("Bank statements"), role="staff", order=11)
-reservation_action("mark_paid", "deposits.mark_paid", _l("Mark as paid (deposit seen elsewhere)"), role="manager",
+reservation_action("mark_paid", "deposits.mark_paid", _l("Mark as paid (deposit seen elsewhere)"), role="staff",
                    order=15, when=lambda r: r.status == "pending" and r.payment_method == "bank_transfer")
 
 

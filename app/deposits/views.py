@@ -331,8 +331,11 @@ def canceled_today():
 
 
 @bp.route("/mark-paid/<reservation_id>", methods=["GET", "POST"])
-@role_required("manager")
+@role_required("staff")
 def mark_paid(reservation_id: str):
+    """Seed 004 §2.1's [결제 완료]: staff record a deposit seen elsewhere, with a reason. At or above
+    FOUR_EYES_ABOVE the service refuses to act alone and the same input becomes an approval request
+    (a different manager approves; app.approvals)."""
     r = reservation_or_404(reservation_id)
     form = MarkPaidForm()
     owed = outstanding_amount(r)
@@ -343,7 +346,12 @@ def mark_paid(reservation_id: str):
         flash(_("Only a booking waiting for its deposit can be marked paid."), "warning")
         return redirect(url_for("ops.orders"))
     if not form.is_confirmed:
-        return render_template("deposits/mark_paid.html", form=form, r=r, owed=owed, confirm=True)
+        from app.approvals.guard import threshold
+        from app.approvals.policies import may_act_alone
+
+        asks = not may_act_alone(owed, threshold(), role=current_user.role)
+        return render_template("deposits/mark_paid.html", form=form, r=r, owed=owed, confirm=True,
+                               asks_approval=asks)
     try:
         decision = services.mark_paid_manually(r.public_id, actor=_actor(), reason=form.reason.data)
     except NeedsApproval as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
@@ -11,7 +12,7 @@ from app.emergency import policies
 
 
 class ContactForm(ConfirmMixin, FlaskForm):
-    role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
+    role = SelectField(_lp("contact role", "Role"), choices=[], validators=[DataRequired()])
     name = StringField(_l("Name or company"), validators=[DataRequired(_l("Write a name or a company.")),
                                                          Length(max=200)])
     phone = StringField(_l("Phone"), validators=[

@@ -114,6 +114,17 @@ def record_coupon(coupon, *, reservation_id: int | None, refund_id: int | None =
                   actor=actor, details={"coupon": coupon.code, "kind": coupon.kind, "value": coupon.value})
 
 
+def record_coupon_redeemed(coupon, reservation, *, list_price: int, discount: int,
+                           actor: Actor | None = None) -> int | None:
+    """A coupon used on a booking: no cash moves (amount 0); the booking's total is already the
+    list price less the discount, both kept in `details` so every won of the price is explained."""
+    return record(EntryKind.COUPON_REDEEMED, 0, reservation.currency, source=Source.OURS,
+                  dedupe_key=f"coupon-redeemed:{coupon.id}", reservation_id=reservation.id, actor=actor,
+                  details={"coupon": coupon.code, "kind": coupon.kind, "value": coupon.value,
+                           "listPrice": int(list_price), "discount": int(discount),
+                           "total": int(list_price) - int(discount)})
+
+
 def record_bank_fee(line, *, payout=None, actor: Actor | None = None) -> int | None:
     """A bank charge on a statement (a debit, so negative), as a charge of the payout it was
     taken for when that is known; filed under the statement's booking date."""

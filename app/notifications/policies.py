@@ -64,7 +64,7 @@ EVENT_CONTEXT: dict[str, tuple[str, ...]] = {
     "booking_conflict_apology": ("alternatives", "compensation"),
     "refund_requested": (),
     "refund_approved": ("amount", "currency", "method"),  # method: "card" | "bank_transfer"
-    "refund_refused": ("reason",),
+    "refund_refused": ("guest_text",),  # the guest-facing text only, never the internal note
     # the money has left us; optional: "account" (bank, masked number) or "card_last4"
     "refund_sent": ("amount", "currency", "method"),
     "refund_account_needed": ("link",),

@@ -119,12 +119,10 @@ def booking_link(code: str) -> str:
 
 
 def guest_name(first: str, last: str, language: str) -> str:
-    """Family name first in Korean and Japanese ("김민지", "Kim Minji"), given name first in English."""
-    first, last = (first or "").strip(), (last or "").strip()
-    if language in ("ko", "ja"):
-        joiner = "" if all(ord(ch) > 0x2E80 for ch in (first + last)) else " "
-        return joiner.join(part for part in (last, first) if part)
-    return " ".join(part for part in (first, last) if part)
+    """The guest's name in `language`'s order, as the pages write it (app.core.language.display_name)."""
+    from app.core.language import display_name
+
+    return display_name(first, last, language, honorific=False)
 
 
 def reservation_context(reservation, language: str) -> dict[str, Any]:
@@ -144,6 +142,10 @@ def reservation_context(reservation, language: str) -> dict[str, Any]:
         "nights": reservation.nights,
         "rooms": reservation.number_of_rooms,
         "total": {"amount": reservation.total_amount, "currency": reservation.currency},
+        # A coupon's discount (0: none) and the list price it was taken off.
+        "discount": {"amount": reservation.discount_amount or 0, "currency": reservation.currency},
+        "list_price": {"amount": reservation.total_amount + (reservation.discount_amount or 0),
+                       "currency": reservation.currency},
         "currency": reservation.currency,
         "payment_method": reservation.payment_method,
         "status": reservation.status,

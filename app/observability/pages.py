@@ -116,13 +116,9 @@ def slo_words():
 @bp.app_template_filter("trace_moment")
 def trace_moment(value) -> str:
     """A moment to the second, as operators read it: "2026. 12. 7. 오후 9:50:37" (Korean: 오전/오후)."""
-    if value is None:
-        return ""
-    from flask_babel import format_date, format_time, get_locale
+    from app.core.language import moment
 
-    locale = get_locale()
-    pattern = "aaaa h:mm:ss" if locale is not None and locale.language == "ko" else "medium"
-    return f"{format_date(value, 'medium')} {format_time(value, pattern)}"
+    return moment(value, seconds=True) if value is not None else ""
 
 
 @bp.app_template_global("footer_trace_link")

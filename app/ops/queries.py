@@ -149,23 +149,102 @@ def _aware(value: datetime | None) -> datetime | None:
 
 # --- the reservation pages -----------------------------------------------------------
 
+#: characters a phone number may be written with besides its digits ("+82 (10) 3456-7890").
+_PHONE_PUNCTUATION = ("-", " ", "+", "(", ")", ".", "/")
+#: shortest part of a booking code that is looked for inside codes (shorter: exact codes only)
+MIN_PARTIAL_CODE = 4
+#: shortest run of digits treated as (part of) a phone number
+MIN_PHONE_DIGITS = 7
+#: shortest id (with its prefix, e.g. "pay_5d7e") matched by its beginning
+MIN_PARTIAL_ID = 8
+
+
+def _digits_only(column):
+    """`column` with phone punctuation removed, in SQL (PostgreSQL and SQLite): no schema change."""
+    for ch in _PHONE_PUNCTUATION:
+        column = func.replace(column, ch, "")
+    return column
+
+
+def phone_variants(term: str) -> list[str]:
+    """The digits of `term` as a Korean number may be stored: national ("010…") and with the
+    country code ("8210…"); [] when there are too few digits to be a phone number."""
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) < MIN_PHONE_DIGITS:
+        return []
+    variants = {digits}
+    if digits.startswith("82") and len(digits) > 9:
+        rest = digits[2:].lstrip("0")
+        variants |= {"0" + rest, "82" + rest}
+    elif digits.startswith("0"):
+        variants.add("82" + digits[1:])
+    return sorted(variants)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _ids_matching(term: str) -> list:
+    """Conditions on Reservation.id for a payment, refund or payout id (whole, or its first
+    MIN_PARTIAL_ID characters or more)."""
+    from app.payments.models import Payment
+    from app.refunds.models import Refund
+    from app.remittance.models import Payout
+
+    raw = term.strip()
+    if "_" not in raw or len(raw) > 64 or any(ch.isspace() for ch in raw):
+        return []
+    value = raw.lower()
+    prefix = value.split("_", 1)[0]
+    pattern = _like_escape(value) + "%"
+
+    def matches(column):
+        return column == value if len(value) < MIN_PARTIAL_ID else column.like(pattern, escape="\\")
+
+    conditions = []
+    if prefix == "pay":
+        conditions.append(Reservation.id.in_(select(Payment.reservation_id).where(matches(Payment.public_id))))
+    elif prefix == "rfd":
+        conditions.append(Reservation.id.in_(select(Refund.reservation_id).where(matches(Refund.public_id))))
+    elif prefix == "po":
+        conditions.append(Reservation.id.in_(select(Payout.reservation_id).where(matches(Payout.public_id),
+                                                                                 Payout.reservation_id.is_not(None))))
+        conditions.append(Reservation.id.in_(select(Refund.reservation_id).join(Payout, Payout.refund_id == Refund.id)
+                                             .where(matches(Payout.public_id))))
+    elif prefix == "rsv":
+        conditions.append(matches(Reservation.public_id))
+    return conditions
+
+
 def find_reservations(term: str, limit: int = LIST_LIMIT) -> list[Reservation]:
-    """Reservations whose booking code, guest e-mail, name or phone matches `term`
-    (a code is matched ignoring case, spaces and hyphens). Newest first."""
-    term = (term or "").strip()
+    """Reservations matching `term`, newest first: a booking code or any part of it of at least
+    MIN_PARTIAL_CODE characters (ignoring case, spaces and hyphens), the guest's e-mail, the
+    guest's name in either order ("오지현", "지현 오", "Oh Jihyun"), a phone number written any
+    way ("01034567890", "010 3456 7890", "+82 10-3456-7890"), or a payment, refund or payout id
+    (pay_…, rfd_…, po_…). Any input is safe: no match is an empty list."""
+    term = (term or "").strip()[:200]
     if not term:
         return []
     compact = "".join(ch for ch in term if ch.isalnum()).upper()
-    like = f"%{term.lower()}%"
-    conditions = [func.lower(Reservation.guest_email) == term.lower(),
-                  func.lower(Reservation.guest_first_name + " " + Reservation.guest_last_name).like(like),
-                  func.lower(Reservation.guest_last_name + Reservation.guest_first_name).like(
-                      f"%{term.replace(' ', '').lower()}%"),
+    lowered = term.lower()
+    joined = _like_escape("".join(lowered.split()))
+    like = f"%{_like_escape(lowered)}%"
+    first, last = Reservation.guest_first_name, Reservation.guest_last_name
+    conditions = [func.lower(Reservation.guest_email) == lowered,
+                  func.lower(Reservation.guest_first_name + " " + Reservation.guest_last_name).like(like, escape="\\"),
                   Reservation.public_id == term]
+    if joined:
+        conditions += [func.lower(last + first).like(f"%{joined}%", escape="\\"),
+                       func.lower(first + last).like(f"%{joined}%", escape="\\")]
     if compact:
         conditions.append(Reservation.code == compact)
-    if len("".join(ch for ch in term if ch.isdigit())) >= 7:
-        conditions.append(Reservation.guest_phone.like(f"%{''.join(ch for ch in term if ch.isdigit())}%"))
+        if len(compact) >= MIN_PARTIAL_CODE and compact.isascii():
+            conditions.append(Reservation.code.like(f"%{compact}%"))
+    digits_stored = _digits_only(Reservation.guest_phone)
+    for variant in phone_variants(term):
+        conditions.append(digits_stored.like(f"%{variant}%"))
+    conditions += _ids_matching(term)
     return list(db.session.scalars(select(Reservation).where(or_(*conditions))
                                    .order_by(Reservation.created_at.desc()).limit(limit)))
 

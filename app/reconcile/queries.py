@@ -125,9 +125,17 @@ def urgent_items() -> Urgent:
     """Today's 🛑: open items past their due time or of an "immediate" type, and runs that failed
     in the last two days (seed 001 §3.2: FAILED → escalate)."""
     now = clock.now()
-    count, oldest = db.session.execute(select(func.count(), func.min(ReconciliationItem.due_at)).where(
+    # Tasks, not rows: a booking with several differences is one thing to look at (its page shows
+    # them all); a difference with no booking is a task of its own.
+    from sqlalchemy import case
+
+    bookings, loose, oldest = db.session.execute(select(
+        func.count(func.distinct(ReconciliationItem.reservation_id)),
+        func.coalesce(func.sum(case((ReconciliationItem.reservation_id.is_(None), 1), else_=0)), 0),
+        func.min(ReconciliationItem.due_at)).where(
         ReconciliationItem.status == ItemStatus.OPEN,
         or_(ReconciliationItem.due_at <= now, ReconciliationItem.type.in_(URGENT_TYPES)))).one()
+    count = int(bookings or 0) + int(loose or 0)
     since = korean_today() - timedelta(days=2)
     failed = db.session.scalar(select(func.count()).select_from(ReconciliationRun).where(
         ReconciliationRun.status == RunStatus.FAILED, ReconciliationRun.business_date >= since))

@@ -57,12 +57,9 @@ def _reconcile_helpers():
 @bp.app_template_filter("recon_date")
 def _recon_date(value) -> str:
     """An ISO date kept on an item ('2026-12-07') in the page's date style."""
-    from flask_babel import format_date
+    from app.core.language import day
 
-    try:
-        return format_date(date.fromisoformat(value), "medium") if value else ""
-    except (TypeError, ValueError):
-        return str(value or "")
+    return day(value) if value else ""
 
 
 @bp.app_template_filter("recon_rate")
@@ -77,14 +74,9 @@ def _recon_rate(value) -> str:
 
 @bp.app_template_filter("recon_time")
 def _recon_time(value) -> str:
-    from datetime import datetime
+    from app.core.language import moment
 
-    from flask_babel import format_datetime
-
-    try:
-        return format_datetime(datetime.fromisoformat(value), "medium") if value else ""
-    except (TypeError, ValueError):
-        return str(value or "")
+    return moment(value) if value else ""
 
 
 def _actor() -> Actor:

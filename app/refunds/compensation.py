@@ -151,13 +151,7 @@ def compensate_conflict(conflict_id: int, *, actor: Actor, reason: str | None = 
         occurrence = _occurrence_for_conflict(conflict)
         comp = _give(email=_email(conflict.guest_email), occurrence=occurrence, actor=actor, reason=reason,
                      conflict=conflict, reservation=None)
-        old = conflict.resolution
-        conflict.resolution, conflict.resolved_at = ConflictResolution.RESOLVED, clock.now()
-        conflict.resolved_by_id = actor.id if actor.is_operator else None
-        conflict.resolution_note = reason or f"compensation {comp.public_id}"
-        audit.record("conflict.resolved", entity_type="booking_conflict", entity_id=conflict.id, actor=actor,
-                     from_state=old, to_state=ConflictResolution.RESOLVED, reason=reason,
-                     data={"compensation": comp.public_id})
+        resolve_conflict(conflict, comp, actor=actor, note=reason)
         tier = compute_compensation(occurrence)
         queue_notification("booking_conflict_apology", key=f"conflict-{conflict.id}:compensated",
                            recipient_email=conflict.guest_email, recipient_phone=conflict.guest_phone or None,
@@ -188,3 +182,14 @@ def compensate_reservation(reservation_id: int, *, actor: Actor, reason: str | N
         return comp
 
     return run_in_transaction(work)
+
+
+def resolve_conflict(conflict: BookingConflict, comp: Compensation, *, actor: Actor, note: str | None) -> None:
+    """Mark `conflict` resolved by the compensation `comp` (audited)."""
+    old = conflict.resolution
+    conflict.resolution, conflict.resolved_at = ConflictResolution.RESOLVED, clock.now()
+    conflict.resolved_by_id = actor.id if actor.is_operator else None
+    conflict.resolution_note = note or f"compensation {comp.public_id}"
+    audit.record("conflict.resolved", entity_type="booking_conflict", entity_id=conflict.id, actor=actor,
+                 from_state=old, to_state=ConflictResolution.RESOLVED, reason=note,
+                 data={"compensation": comp.public_id})

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.approvals import guard
@@ -33,6 +32,7 @@ from app.core.jobs import enqueue_after_commit, job_id_for
 from app.core.money import format_money
 from app.extensions import db
 from app.ledger.services import record_coupon
+from app.notifications import guest_text as guest_text_table
 from app.notifications.services import queue_notification
 from app.payments.models import Payment
 from app.refunds import labels
@@ -282,20 +282,27 @@ def ring_card_refund(refund: Refund) -> None:
 # --- refusing -------------------------------------------------------------------------------------
 
 
-def refusal_text(refund: Refund, reason: str | None) -> str:
-    """The 'refund not possible' sentence, in the customer's language."""
-    def build():
-        text = labels.policy_reason(refund.policy_reason) if refund.policy_case == RefundCase.B else ""
-        if reason:
-            text = f"{text} {reason}".strip()
-        return text or _("The booking's refund rules do not allow a refund.")
-
-    return in_language(refund.reservation.language, build)
+def refusal_guest_text(refund: Refund, choice: str | None, written: str | None = None) -> str:
+    """What the guest reads about a refusal, in their language ("" for no reason at all).
+    The internal note is never part of it (DESIGN invariant 13)."""
+    language = refund.reservation.language
+    if choice == "policy" and refund.policy_case == RefundCase.B:
+        return in_language(language, lambda: str(labels.policy_reason(refund.policy_reason)))
+    return guest_text_table.guest_text("refund_refused", choice, written, language)
 
 
-def refuse_refund(refund_id: int, *, actor: Actor, may_override: bool, reason: str | None = None) -> Refund:
+def refusal_context(refund: Refund, choice: str | None, written: str | None = None) -> dict:
+    """The refusal message's context: the same for the confirm page's preview and the outbox."""
+    return {"guest_text": refusal_guest_text(refund, choice, written)}
+
+
+def refuse_refund(refund_id: int, *, actor: Actor, may_override: bool, reason: str | None = None,
+                  guest_choice: str | None = None, guest_written: str | None = None) -> Refund:
     """Refuse a waiting refund (commits) and send the prepared 'refund not possible' message.
-    Refusing a case A or C goes against the policy: a manager, with a written reason."""
+    Refusing a case A or C goes against the policy: a manager, with a written reason.
+
+    `reason` is the internal note (history only). What the guest reads is `guest_choice` (a
+    ready sentence of app.notifications.guest_text, "custom" with `guest_written`, or none)."""
     reason = (reason or "").strip() or None
 
     def work() -> Refund:
@@ -308,10 +315,11 @@ def refuse_refund(refund_id: int, *, actor: Actor, may_override: bool, reason: s
         refund.decided_by_id, refund.decided_at = actor.id if actor.is_operator else None, clock.now()
         refund.decision_reason = reason
         asked, refund.amount = refund.amount, 0
+        context = refusal_context(refund, guest_choice, guest_written)
         _move(refund, R.REFUSED, actor=actor, reason=reason or refund.policy_reason,
-              data={"asked": asked, "case": refund.policy_case})
+              data={"asked": asked, "case": refund.policy_case, "guest_text": context["guest_text"]})
         queue_notification("refund_refused", reservation=reservation, key=f"{refund.public_id}:refused",
-                           context={"reason": refusal_text(refund, reason)})
+                           context=context)
         return refund
 
     return run_in_transaction(work)

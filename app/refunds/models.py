@@ -75,8 +75,13 @@ class Coupon(TimestampMixin, db.Model):
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Only at this hotel (None: any hotel); the booking that used it (once: guarded UPDATE).
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotels.id"))
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"), unique=True)
 
     refund = relationship("Refund", backref="coupons")
+    hotel = relationship("Hotel")
+    reservation = relationship("Reservation", foreign_keys=[reservation_id])
 
     __table_args__ = (
         CheckConstraint("value > 0", name="value_positive"),

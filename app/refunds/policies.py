@@ -160,3 +160,85 @@ def compute_compensation(occurrence: int) -> CompensationTier:
         if occurrence >= tier.min_occurrence:
             return tier
     raise AssertionError("unreachable: the last tier starts at 1")
+
+
+# --- compensation for a lodging business ------------------------------------------------
+# Seed 000's tiers speak of stay-time minutes, which mean nothing for a night's stay. The same
+# three steps in what a hotel can give: a coupon (percent or won off a later booking at the
+# hotel), a room upgrade (the alternative room type booked at the original price) and a free
+# night (a coupon worth one night). The operator chooses within the customer's tier.
+
+class LodgingOption:
+    COUPON_PERCENT = "coupon_percent"
+    COUPON_AMOUNT = "coupon_amount"
+    UPGRADE = "upgrade"
+    FREE_NIGHT = "free_night"
+
+
+@dataclass(frozen=True)
+class LodgingTier:
+    min_occurrence: int          # the customer's n-th conflict, from this n on
+    options: tuple[str, ...]     # what the operator may give (LodgingOption)
+    max_percent: int             # a percent coupon: at most this many percent off
+    max_amount: int              # an amount coupon: at most this many won off
+    priority: bool               # VIP priority booking (as seed 000's third step)
+
+
+#: First match from the top wins. 1st conflict (seed: 30 min credit): a small coupon;
+#: 2nd (60 min + a coupon): a larger coupon or an upgrade; 3rd+ (+ VIP): also a free night.
+LODGING_COMPENSATION_TIERS: tuple[LodgingTier, ...] = (
+    LodgingTier(3, (LodgingOption.COUPON_PERCENT, LodgingOption.COUPON_AMOUNT, LodgingOption.UPGRADE,
+                    LodgingOption.FREE_NIGHT), 30, 100_000, True),
+    LodgingTier(2, (LodgingOption.COUPON_PERCENT, LodgingOption.COUPON_AMOUNT, LodgingOption.UPGRADE),
+                20, 60_000, False),
+    LodgingTier(1, (LodgingOption.COUPON_PERCENT, LodgingOption.COUPON_AMOUNT), 10, 30_000, False),
+)
+
+
+def lodging_tier(occurrence: int) -> LodgingTier:
+    """The lodging tier for a customer's `occurrence`-th conflict (1 = the first)."""
+    if occurrence < 1:
+        raise ValueError("occurrence starts at 1")
+    return next(t for t in LODGING_COMPENSATION_TIERS if occurrence >= t.min_occurrence)
+
+
+def check_lodging_choice(tier: LodgingTier, option: str, value: int | None) -> str | None:
+    """Why `option` with `value` is beyond `tier` (a code), or None when allowed."""
+    if option not in tier.options:
+        return "option_beyond_tier"
+    if option == LodgingOption.COUPON_PERCENT and not (value and 1 <= value <= tier.max_percent):
+        return "percent_beyond_tier"
+    if option == LodgingOption.COUPON_AMOUNT and not (value and 1 <= value <= tier.max_amount):
+        return "amount_beyond_tier"
+    return None
+
+
+def coupon_discount(kind: str, value: int, price: int) -> int:
+    """Won off `price` (integer won) for a coupon: a percent rounds down to the won, an
+    amount never exceeds the price. Never negative, never more than the price."""
+    if price <= 0:
+        return 0
+    if kind == "percent":
+        return price * max(0, min(value, 100)) // 100
+    if kind == "amount":
+        return max(0, min(value, price))
+    return 0  # a stay-time ("minutes") coupon takes no money off
+
+
+COUPON_CODE_MAX = 20
+
+
+def coupon_refusal(*, kind: str, expires_at, used_at, hotel_id: int | None, now, for_hotel_id: int,
+                   currency: str | None, for_currency: str) -> str | None:
+    """Why a coupon cannot be used for a booking at `for_hotel_id` now (a code), or None."""
+    if kind not in ("percent", "amount"):
+        return "not_bookable"
+    if used_at is not None:
+        return "used"
+    if expires_at <= now:
+        return "expired"
+    if hotel_id is not None and hotel_id != for_hotel_id:
+        return "other_hotel"
+    if kind == "amount" and currency and currency != for_currency:
+        return "other_currency"
+    return None

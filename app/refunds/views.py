@@ -24,7 +24,8 @@ from app.core.money import format_money
 from app.ops.checklist import reservation_action, reservation_panel
 from app.refunds import compensation, decisions, labels, queries
 from app.refunds import today  # noqa: F401  (registers the Today items and nav links)
-from app.refunds.forms import AccountForm, CompensateForm, DecisionForm, OpenRefundForm, SendAgainForm
+from app.notifications.guest_text import preview as guest_preview
+from app.refunds.forms import AccountForm, CompensateForm, DecisionForm, OpenRefundForm, RefusalForm, SendAgainForm
 from app.refunds.policies import COMPENSATION_TIERS, MAX_REFUND_CHECKS, needs_manager
 from app.refunds.services import MoneyNotHeld, refundable_amount
 from app.refunds.states import RefundStatus
@@ -152,7 +153,7 @@ def decide(public_id: str, choice: str):
         flash(_("This refund was already decided: it is now “%(status)s”. Nothing was changed.",
                 status=labels.status_label(refund.status)), "warning")
         return redirect(url_for(".refund_detail", public_id=public_id))
-    form = DecisionForm()
+    form = RefusalForm() if choice == "refuse" else DecisionForm()
     if request.method == "GET" or not _check_form(choice, refund, form):
         status = 422 if request.method == "POST" else 200
         return render_template("refunds/decide.html", form=form, choice=choice, confirming=False,
@@ -164,12 +165,18 @@ def decide(public_id: str, choice: str):
     if not form.is_confirmed:
         asks = choice != "refuse" and not may_act_alone(chosen, threshold(), role=current_user.role,
                                                         manager_decision=amount is not None)
+        guest_message = None
+        if choice == "refuse":   # the exact email the guest will receive, before anything is sent
+            guest_message = guest_preview("refund_refused", reservation=refund.reservation,
+                                          context=decisions.refusal_context(refund, form.guest_choice.data,
+                                                                            form.guest_written.data))
         return render_template("refunds/decide.html", form=form, choice=choice, confirming=True, chosen=chosen,
-                               asks_approval=asks, **_detail(refund))
+                               asks_approval=asks, guest_message=guest_message, **_detail(refund))
     try:
         if choice == "refuse":
             done = decisions.refuse_refund(refund.id, actor=_actor(), may_override=_is_manager(),
-                                           reason=form.reason.data)
+                                           reason=form.reason.data, guest_choice=form.guest_choice.data,
+                                           guest_written=form.guest_written.data)
         else:
             done = decisions.approve_refund(refund.id, actor=_actor(), may_override=_is_manager(), amount=amount,
                                             reason=form.reason.data)
@@ -373,3 +380,124 @@ def _compensated_message(proposal, language: str) -> str:
     name = {"ko": _("Korean"), "ja": _("Japanese")}.get(language, _("English"))
     return _("Given: %(what)s. The apology email goes out in %(language)s within a minute.",
              what=compensation.describe(proposal.tier), language=name)
+
+
+# --- compensation for a lodging business: coupon, free night, upgrade, booking an alternative -----
+
+def _stay_date(value) -> str:
+    """An offer's ISO date in the page's date style (one style per page)."""
+    from datetime import date  # noqa: PLC0415
+    from flask import current_app  # noqa: PLC0415
+
+    try:
+        return current_app.jinja_env.filters["local_date"](date.fromisoformat(str(value)))
+    except (TypeError, ValueError):
+        return str(value or "")
+
+
+bp.add_app_template_global(_stay_date, "stay_date")
+
+
+def _lodging_choices(conflict, tier) -> list[tuple[str, str]]:
+    """The options the tier allows, then one "book this alternative" per offer (with an upgrade
+    at the original price when the tier allows one)."""
+    from app.refunds import lodging  # noqa: PLC0415
+    from app.refunds.policies import LodgingOption  # noqa: PLC0415
+
+    choices = [(o, str(lodging.OPTION_LABELS[o])) for o in tier.options if o != LodgingOption.UPGRADE]
+    for i, offer in enumerate(conflict.alternatives or []):
+        where = _("%(hotel)s, %(room)s, %(start)s – %(end)s", hotel=offer.get("hotelName", ""),
+                  room=offer.get("roomTypeName", ""), start=_stay_date(offer.get("checkInDate")),
+                  end=_stay_date(offer.get("checkOutDate")))
+        price = _money(int((offer.get("totalPrice") or {}).get("amount", 0)),
+                       (offer.get("totalPrice") or {}).get("currency", "KRW"))
+        choices.append((f"book:{i}", _("Book for the guest: %(where)s at its price %(price)s", where=where,
+                                       price=price)))
+        if LodgingOption.UPGRADE in tier.options and offer.get("kind") == "room_type":
+            choices.append((f"upgrade:{i}", _("Book for the guest as an upgrade at the original price: %(where)s",
+                                              where=where)))
+    return choices
+
+
+def _lodging_effect(conflict, option: str, value: int | None) -> str:
+    from app.refunds import lodging  # noqa: PLC0415
+    from app.refunds.policies import LodgingOption  # noqa: PLC0415
+
+    guest = conflict.guest_name or conflict.guest_email
+    if option.startswith(("book:", "upgrade:")):
+        offer = (conflict.alternatives or [])[int(option.split(":")[1])]
+        price = _money(lodging.original_price(conflict), conflict.hotel.currency) if option.startswith("upgrade:") \
+            else _money(int(offer["totalPrice"]["amount"]), offer["totalPrice"].get("currency", "KRW"))
+        return _("Book %(room)s at %(hotel)s from %(start)s to %(end)s for %(guest)s, to pay %(price)s. "
+                 "The guest gets the booking email in their language and pays from it; the conflict is "
+                 "marked resolved.", room=offer.get("roomTypeName", ""), hotel=offer.get("hotelName", ""),
+                 start=_stay_date(offer.get("checkInDate")), end=_stay_date(offer.get("checkOutDate")), guest=guest,
+                 price=price)
+    if option == LodgingOption.FREE_NIGHT:
+        value = lodging.one_night_price(conflict)
+    return _("Give %(guest)s %(what)s, valid for 180 days at this hotel. The apology email with the coupon "
+             "code is sent and the conflict is marked resolved.", guest=guest,
+             what=lodging.describe(option, int(value or 0), conflict.hotel.currency))
+
+
+@bp.route("/ops/compensation/conflict/<int:conflict_id>/lodging", methods=["GET", "POST"])
+@role_required("staff")
+def lodging_conflict(conflict_id: int):
+    from app.core.errors import NotFound, SoldOut  # noqa: PLC0415
+    from app.refunds import lodging  # noqa: PLC0415
+    from app.refunds.compensation import AlreadyCompensated, _occurrence_for_conflict  # noqa: PLC0415
+    from app.refunds.forms import LodgingCompensationForm  # noqa: PLC0415
+    from app.refunds.policies import (LODGING_COMPENSATION_TIERS, LodgingOption, check_lodging_choice,  # noqa: PLC0415
+                                      lodging_tier)
+
+    if not 0 < conflict_id <= 2**31 - 1:
+        abort(404)
+    conflict = queries.get_conflict(conflict_id)
+    occurrence = _occurrence_for_conflict(conflict)
+    tier = lodging_tier(occurrence)
+    form = LodgingCompensationForm()
+    form.option.choices = _lodging_choices(conflict, tier)
+    existing = compensation.propose_for_conflict(conflict).existing
+    here = url_for(".lodging_conflict", conflict_id=conflict_id)
+
+    def page(confirming=False, status=200, effect=None):
+        return render_template("refunds/lodging.html", c=conflict, form=form, tier=tier, occurrence=occurrence,
+                               tiers=LODGING_COMPENSATION_TIERS, labels=lodging.OPTION_LABELS, existing=existing,
+                               confirming=confirming, effect=effect, money=_money, stay_date=_stay_date,
+                               option_list=lambda opts: ", ".join(str(lodging.OPTION_LABELS[o]) for o in opts)), status
+
+    if request.method == "GET" or existing is not None or not form.validate_on_submit():
+        return page(status=422 if request.method == "POST" else 200)
+    option, value = form.option.data, form.value.data
+    if option in (LodgingOption.COUPON_PERCENT, LodgingOption.COUPON_AMOUNT) and not value:
+        form.value.errors = [*form.value.errors, _("Enter the percent or the amount.")]
+        return page(status=422)
+    if not option.startswith(("book:", "upgrade:")):
+        why = check_lodging_choice(tier, option, value if option != LodgingOption.FREE_NIGHT else None)
+        if why:  # refused before the confirm step, not only by the service
+            form.value.errors = [*form.value.errors, str(lodging.REFUSALS[why])]
+            return page(status=422)
+    if not form.is_confirmed:
+        return page(confirming=True, effect=_lodging_effect(conflict, option, value))
+    try:
+        if option.startswith(("book:", "upgrade:")):
+            kind, index = option.split(":")
+            outcome = lodging.book_alternative(conflict.id, alternative=int(index), upgrade=kind == "upgrade",
+                                               actor=_actor(), note=form.note.data or None)
+            flash(_("Booked %(code)s for the guest. They get the booking email within a minute and pay from it.",
+                    code=outcome.reservation.code), "success")
+            return redirect(url_for("ops.reservation", reservation_id=outcome.reservation.public_id))
+        lodging.give_coupon(conflict.id, option=option, value=value, actor=_actor(), note=form.note.data or None)
+    except AlreadyCompensated:
+        flash(_("This conflict was already compensated; nothing was given twice."), "warning")
+        return redirect(here)
+    except SoldOut:
+        form.option.errors = [*form.option.errors, _("This alternative is no longer free. Choose another one.")]
+        return page(status=422)
+    except ValidationFailed as exc:
+        form.option.errors = [*form.option.errors, *[str(v) for v in exc.fields.values()]]
+        return page(status=422)
+    except NotFound:
+        abort(404)
+    flash(_("Given. The apology email with the coupon goes out in the guest's language within a minute."), "success")
+    return redirect(here)

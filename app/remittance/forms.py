@@ -45,7 +45,7 @@ class AccountFieldsMixin:
 
 
 class ReasonForm(ConfirmMixin, FlaskForm):
-    reason = TextAreaField(_l("Reason (kept in the history)"),
+    reason = TextAreaField(_l("Internal note (kept in the history only; never sent to the guest)"),
                            validators=[DataRequired(_l("Write the reason in a sentence.")), Length(max=1000)])
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from app.remittance.states import BreakerState, PayoutStatus
 
@@ -386,7 +387,7 @@ STATUS_LABELS: dict[PayoutStatus, object] = {
     PayoutStatus.TRANSFER_FAILED: _l("Failed; will retry"),
     PayoutStatus.WAITING_FOR_ACCOUNT: _l("Waiting for a correct account"),
     PayoutStatus.ABANDONED: _l("Stopped after retries"),
-    PayoutStatus.COMPLETED: _l("Paid"),
+    PayoutStatus.COMPLETED: _lp("payout status", "Paid"),
     PayoutStatus.RETURNED: _l("Money came back"),
     PayoutStatus.CANCELED: _l("Closed by a person"),
 }

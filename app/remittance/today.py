@@ -54,7 +54,9 @@ def operating_fund() -> TodayCount:
     if fund.id is None:  # never used: nothing is waiting on it yet
         return TodayCount(key="operating_fund", title=_l("Operating fund: not set up yet"),
                           why=_l("Enter the payout account's balance as the first top-up before payouts start."),
-                          count=0, endpoint="remittance.fund", severity="info")
+                          count=0, endpoint="remittance.fund", severity="info",
+                          # never shown as done (✓): nothing has been checked while no balance was entered
+                          awaiting=_l("No balance has been entered for the operating fund yet."))
     balance = format_money(fund.balance, fund.currency, "ko")
     return TodayCount(key="operating_fund", title=_l("Operating fund: %(level)s", level=LEVEL_LABELS[fund.level]),
                       why=_l("Payouts stop by themselves when the fund runs low; top it up before that."),

@@ -7,6 +7,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from app.core.money import format_money
 
@@ -68,7 +69,7 @@ SECTIONS: list[tuple[str, Any, list[tuple[str, Any, str]]]] = [
         ("fund.opening", _l("Balance at the start"), MONEY),
         ("fund.toppedUp", _l("Put in"), MONEY),
         ("fund.paidOut", _l("Used for payouts"), MONEY),
-        ("fund.returned", _l("Came back"), MONEY),
+        ("fund.returned", _lp("amount returned", "Came back"), MONEY),
         ("fund.closing", _l("Balance at the end"), MONEY),
         ("fund.lowest", _l("Lowest balance"), MONEY),
     ]),

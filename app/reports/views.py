@@ -52,9 +52,9 @@ def period_title(run) -> str:
 @bp.app_template_filter("report_moment")
 def _report_moment(value) -> str:
     """A moment as the operator reads it: "2026. 12. 3. 오후 6:00" (오전/오후 in Korean)."""
-    from app.ops.formatting import format_local_time
+    from app.core.language import moment
 
-    return f"{format_date(value, 'medium')} {format_local_time(value)}" if value else ""
+    return moment(value) if value else ""
 
 
 def _parse_start(kind: str, start: str) -> date:

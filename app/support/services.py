@@ -111,11 +111,13 @@ def suggest_for(category: str, reservation) -> str:
 
 
 def guest_name_of(reservation) -> str:
+    """The booking guest's name in the guest's own language order (app.core.language.display_name)."""
     if reservation is None:
         return ""
-    if reservation.language in ("ko", "ja"):
-        return f"{reservation.guest_last_name} {reservation.guest_first_name}".strip()
-    return f"{reservation.guest_first_name} {reservation.guest_last_name}".strip()
+    from app.core.language import display_name
+
+    return display_name(reservation.guest_first_name, reservation.guest_last_name, reservation.language,
+                        honorific=False)
 
 
 def create_ticket(*, channel: str, category: str, purpose: str, body: str, actor: Actor,

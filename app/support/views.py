@@ -68,22 +68,23 @@ def channel_label(channel: str) -> str:
     return {"web": _("contact form"), "phone": _("phone call"), "email": _("email")}.get(channel, channel)
 
 
-#: One date-and-time style on every support page, per language (Korean: 12월 7일 오후 3:05).
-TIME_PATTERNS = {"ko": "M월 d일 aaaa h:mm", "ja": "M月d日 H:mm", "en": "MMM d, h:mm a"}
+#: Support pages show moments in the one style of app.core.language ("2026년 12월 7일 (월) 오후 3:05").
 
 
 @bp.app_template_filter("ticket_time")
 def ticket_time(value) -> str:
     if value is None:
         return ""
-    from flask_babel import format_datetime
+    from app.core.language import moment
 
-    return format_datetime(value, TIME_PATTERNS.get(_lang(), TIME_PATTERNS["en"]))
+    return moment(value)
 
 
 @bp.app_context_processor
 def _labels():
-    return {"ticket_severity_label": severity_label, "ticket_status_label": status_label,
+    # severity_label: seed 002's S1-S4 in words, for tickets and status-page notices alike
+    return {"severity_label": severity_label, "ticket_severity_label": severity_label,
+            "ticket_status_label": status_label,
             "ticket_clock_label": clock_label, "ticket_category_label": category_label,
             "ticket_channel_label": channel_label}
 

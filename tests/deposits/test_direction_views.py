@@ -73,7 +73,7 @@ def test_a_person_cancels_a_booking_whose_deposit_the_bank_took_back(client, log
     assert client.get(url).status_code == 302                              # signed out: to the sign-in page
     login_as("staff")
     page = text(client.get(url))
-    assert "🛑" in page and "입금 기한도 이미 지났습니다" in page and "AM 9:00:00에 끝나서" in page
+    assert "🛑" in page and "입금 기한도 이미 지났습니다" in page and "오전 9:00에 끝나서" in page
     assert 'data-choice="collect_again"' in page and 'data-choice="cancel_booking"' in page
     assert client.get(f"{url}/confirm").status_code == 302                 # a deposit's choice does not apply
     refused = client.post(f"{url}/settle/cancel_booking", data={"reason": ""})

@@ -45,7 +45,7 @@ def test_the_list_shows_the_oldest_first_with_its_due_time(short, client, login_
     listing = page(client, "/ops/deposits/shortfalls")
     assert listing.index(short.code) < listing.index(later.code)
     assert "₩88,999" in listing and "₩49,000" in listing
-    assert "2026. 12. 9." in listing and "11:00" in listing  # decide by: 24 hours after the window ended
+    assert "2026년 12월 9일 (수)" in listing and "오전 11:00" in listing  # decide by: 24 hours after the window ended
 
 
 def test_asking_for_the_rest_shows_the_guests_text_before_anything_happens(short, client, login_as, app):

@@ -190,11 +190,10 @@ def test_a_late_deposit_whose_rooms_are_gone_is_refunded(client, login_as, impor
     assert refund.amount == r.total_amount and fresh(line).outcome == "refunded"
 
 
-def test_a_manager_marks_a_booking_paid_with_a_reason_staff_cannot(client, login_as):
+def test_staff_mark_a_booking_paid_with_a_reason(client, login_as):
+    """Seed 004 §2.1: staff press [결제 완료] (below FOUR_EYES_ABOVE they act alone; tests/deposits/test_mark_paid.py)."""
     r = transfer_booking()
     login_as("staff")
-    assert client.get(f"/ops/deposits/mark-paid/{r.public_id}").status_code == 403
-    login_as("manager")
     url = f"/ops/deposits/mark-paid/{r.public_id}"
     assert client.post(url, data={"reason": ""}).status_code == 422
     assert 'class="effect"' in client.post(url, data={"reason": "현장 현금 수령"}).get_data(as_text=True)
@@ -225,7 +224,7 @@ ROUTES = [("GET", "/ops/deposits/", 200, 200), ("GET", "/ops/deposits/canceled-t
           ("GET", "/ops/deposits/lines/{line}", 200, 200), ("GET", "/ops/deposits/lines/{line}/not_ours", 200, 200),
           ("GET", "/ops/deposits/lines/{line}/accept_short", 403, 302),
           ("POST", "/ops/deposits/upload", 422, 422), ("POST", "/ops/deposits/import", 422, 422),
-          ("GET", "/ops/deposits/mark-paid/{rsv}", 403, 200)]
+          ("GET", "/ops/deposits/mark-paid/{rsv}", 200, 200)]
 
 
 @pytest.mark.parametrize("method, path, staff, manager", ROUTES)

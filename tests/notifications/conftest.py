@@ -35,7 +35,7 @@ SAMPLE_CONTEXT: dict[str, dict] = {
     },
     "refund_requested": {},
     "refund_approved": {"amount": 120000, "currency": "KRW", "method": "card"},
-    "refund_refused": {"reason": "The stay has already started."},
+    "refund_refused": {"guest_text": "The stay has already started."},
     "refund_sent": {"amount": 120000, "currency": "KRW", "method": "bank_transfer",
                     "account": "KB Kookmin Bank ***-***-4567 (Minji Kim)"},
     "refund_account_needed": {"link": "https://frontdesk.example/refunds/rfd_123/account"},

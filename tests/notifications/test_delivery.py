@@ -319,7 +319,7 @@ def test_queueing_an_event_without_its_context_is_refused_and_adds_nothing():
 def test_a_message_that_cannot_be_rendered_fails_with_the_reason(run_worker):
     rid = _booking()
     message = _one(rid, "booking_received")
-    message.event = "refund_refused"  # its context lacks the reason: a data bug
+    message.event = "refund_refused"  # its context lacks the guest text: a data bug
     db.session.commit()
     run_worker(["default"])
     message = _one(rid, "refund_refused")

@@ -95,13 +95,31 @@ def test_japanese_message_uses_sama_and_japanese_dates():
     reservation = make_reservation(language="ja", first_name="Yui", last_name="Sato")
     rendered = render("payment_confirmed", "ja", "email",
                       message_context(_message("payment_confirmed", "ja", "email", reservation)))
-    assert rendered.body.startswith("Sato Yui 様")
+    # A Latin-script name keeps its given name first in every language (app.core.language).
+    assert rendered.body.startswith("Yui Sato 様")
     assert "年" in rendered.body and "泊" in rendered.body
 
 
 @pytest.mark.parametrize("first,last,lang,expected", [
-    ("민지", "김", "ko", "김민지"), ("Minji", "Kim", "ko", "Kim Minji"), ("結衣", "佐藤", "ja", "佐藤結衣"),
-    ("Minji", "Kim", "en", "Minji Kim"),
+    ("민지", "김", "ko", "김민지"), ("Minji", "Kim", "ko", "Minji Kim"), ("結衣", "佐藤", "ja", "佐藤 結衣"),
+    ("Minji", "Kim", "en", "Minji Kim"), ("민지", "김", "en", "민지 김"),
 ])
 def test_guest_name_order_follows_the_language(first, last, lang, expected):
     assert guest_name(first, last, lang) == expected
+
+
+@pytest.mark.parametrize("lang,line", [
+    ("ko", "쿠폰 할인: ₩30,000 (정가 ₩{price})"),
+    ("ja", "クーポン割引：₩30,000（通常料金 ₩{price}）"),
+    ("en", "Coupon discount: ₩30,000 (list price ₩{price})"),
+])
+@pytest.mark.parametrize("event", ["booking_received", "payment_confirmed"])
+def test_a_coupon_discount_is_stated_beside_the_price_and_only_when_there_is_one(event, lang, line):
+    reservation = make_reservation(language=lang)
+    before = render(event, lang, "email", message_context(_message(event, lang, "email", reservation))).body
+    assert "₩30,000" not in before and line.split(":")[0].split("：")[0] not in before
+    price = reservation.total_amount
+    reservation.discount_amount, reservation.total_amount = 30000, price - 30000
+    body = render(event, lang, "email", message_context(_message(event, lang, "email", reservation))).body
+    assert line.format(price=f"{price:,}") in body
+    assert f"{price - 30000:,}" in body

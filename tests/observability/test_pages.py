@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from app.extensions import db
 from tests.observability.helpers import make_card_payments
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc)   # 15:00 in Seoul
@@ -34,7 +33,7 @@ def test_a_missed_payment_success_rate_is_a_decision_box_in_plain_korean(client,
     assert "100.0% (50건 중 50건)" in html                 # today so far
     assert 'data-slo-breached="payout_success"' not in html
     assert "아직 자료 없음" in html                          # payouts: nothing measured yet
-    assert "payment_success" in html.split("<summary>지원팀을 위한 자세한 내용</summary>", 1)[1]
+    assert "payment_success" in html.split("<summary>지원팀용 자세한 내용</summary>", 1)[1]
 
 
 def test_the_page_lists_every_slo_of_the_table(client, login_as):

@@ -74,7 +74,7 @@ def test_one_booking_is_traced_from_request_to_job_to_email_to_ledger(client, sm
     assert "예약이 만들어졌습니다" in html
     assert "카드 결제를 받았습니다" in html
     assert "이메일" in html
-    assert "<summary>지원팀을 위한 자세한 내용</summary>" in html
+    assert "<summary>지원팀용 자세한 내용</summary>" in html
     assert BOOK_RID in html
 
 

@@ -70,7 +70,7 @@ def test_registered_actions_and_panels_show_for_the_right_role_and_state(app, cl
         app.jinja_env.loader = app.jinja_loader.loaders[1]
 
 
-def test_waiting_transfers_link_to_the_reservation_and_offer_mark_paid_to_managers_only(app, login_as):
+def test_waiting_transfers_link_to_the_reservation_and_offer_mark_paid_to_staff_too(app, login_as):
     r = make_reservation(make_room_type(), method="bank_transfer")
     staff_client, manager_client = app.test_client(), app.test_client()
     login_as("staff", test_client=staff_client)
@@ -78,5 +78,5 @@ def test_waiting_transfers_link_to_the_reservation_and_offer_mark_paid_to_manage
     staff_page = staff_client.get("/ops/orders").get_data(as_text=True)
     manager_page = manager_client.get("/ops/orders").get_data(as_text=True)
     assert f"/ops/reservations/{r.public_id}" in staff_page
-    assert f"/mark-paid/{r.public_id}" not in staff_page
+    assert f"/mark-paid/{r.public_id}" in staff_page               # seed 004 §2.1: staff press [결제 완료]
     assert f"/mark-paid/{r.public_id}" in manager_page

@@ -94,7 +94,7 @@ def test_staff_refuses_a_case_b(client, login_as, refund_request):
     assert "거절" in done.get_data(as_text=True)
     assert fresh(refund).status == RefundStatus.REFUSED
     [message] = outbox("refund_refused", refund.reservation_id)
-    assert "당일" in message.context["reason"]
+    assert "당일" in message.context["guest_text"]   # the default ready sentence: the policy
 
 
 def test_posts_without_csrf_change_nothing(client, login_as, refund_request):

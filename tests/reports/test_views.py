@@ -34,7 +34,7 @@ def test_staff_reads_the_daily_report_in_korean_with_every_figure_in_a_table(dai
                  'data-severity="CRITICAL"><td>긴급</td><td class="num">2</td><td class="num">2</td>'
                  '<td class="num">1</td><td class="num">25분</td>',
                  'canvas data-chart="hours"', 'id="report-charts"', "vendor/chart.js/chart.umd.min.js",
-                 "2026. 12. 3. 오후 6:00까지 집계했습니다."):
+                 "2026년 12월 3일 (목) 오후 6:00까지 집계했습니다."):
         assert text in page, text
     # codes only in the folded details
     assert "payment_confirmed" in page.split("<details")[1] and "payment_confirmed" not in page.split("<details")[0]
