@@ -105,6 +105,10 @@ def _register_request_hooks(app: Flask) -> None:
                             "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
         return response
 
+    from app.core.replica import close_reading_session
+
+    app.teardown_appcontext(close_reading_session)
+
     @app.teardown_request
     def _end_request(_exc):
         token = g.pop("request_id_token", None)

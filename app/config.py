@@ -100,6 +100,18 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def replica_binds(url: str | None, engine_options: dict) -> dict:
+    """SQLALCHEMY_BINDS for DATABASE_REPLICA_URL (empty when unset); on PostgreSQL its
+    connections are read-only, so a write sent there by mistake fails."""
+    if not url:
+        return {}
+    options = dict(engine_options)
+    if url.startswith("postgresql"):
+        options["connect_args"] = {**options.get("connect_args", {}),
+                                   "options": "-c default_transaction_read_only=on"}
+    return {"replica": {"url": url, **options}}
+
+
 def default_database_url() -> str:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'frontdesk.sqlite3'}"
@@ -323,8 +335,16 @@ def load_config(overrides: dict | None = None) -> dict:
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "connect_args": {"timeout": 30, "check_same_thread": False},
         }
+    # A read replica for search, the hotel pages and the public hotel API (app/core/replica.py);
+    # unset: everything reads the primary.
+    cfg["DATABASE_REPLICA_URL"] = normalize_database_url(env_str("DATABASE_REPLICA_URL") or "") or None
+    cfg["SQLALCHEMY_BINDS"] = replica_binds(cfg["DATABASE_REPLICA_URL"], cfg["SQLALCHEMY_ENGINE_OPTIONS"])
     if overrides:
         cfg.update(overrides)
+        if "DATABASE_REPLICA_URL" in overrides and "SQLALCHEMY_BINDS" not in overrides:
+            url = normalize_database_url(overrides["DATABASE_REPLICA_URL"] or "") or None
+            cfg["DATABASE_REPLICA_URL"] = url
+            cfg["SQLALCHEMY_BINDS"] = replica_binds(url, cfg["SQLALCHEMY_ENGINE_OPTIONS"])
     return cfg
 
 

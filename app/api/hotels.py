@@ -19,6 +19,7 @@ from app.catalog.policies import percent_to_ratio
 from app.core import clock
 from app.catalog.i18n import current_language, localized_description, localized_name
 from app.core.errors import NotFound, ValidationFailed
+from app.core.replica import reading_session, replica_reads
 from app.extensions import db
 
 
@@ -77,7 +78,7 @@ def room_body(room: Room) -> dict[str, Any]:
 # --- loading by URL ids (unknown → 404) --------------------------------------------
 
 def load_hotel(hotel_id: str) -> Hotel:
-    hotel = db.session.get(Hotel, path_id(hotel_id))
+    hotel = reading_session().get(Hotel, path_id(hotel_id))
     if hotel is None:
         raise NotFound(_l("There is no hotel with this id."))
     return hotel
@@ -85,7 +86,7 @@ def load_hotel(hotel_id: str) -> Hotel:
 
 def load_room_type(hotel: Hotel, room_type_id: str) -> RoomType:
     """A room type of this hotel; another hotel's room type is not found here."""
-    room_type = db.session.get(RoomType, path_id(room_type_id))
+    room_type = reading_session().get(RoomType, path_id(room_type_id))
     if room_type is None or room_type.hotel_id != hotel.id:
         raise NotFound(_l("This hotel has no room type with this id."))
     return room_type
@@ -101,6 +102,7 @@ def load_room(hotel: Hotel, room_id: str) -> Room:
 # --- endpoints ------------------------------------------------------------------------
 
 @bp.get("/hotels/search")
+@replica_reads
 def search_hotels_endpoint():
     result = search_hotels(parse_search_args(request.args))
     return jsonify({
@@ -120,11 +122,13 @@ def search_hotels_endpoint():
 
 
 @bp.get("/hotels/<hotel_id>")
+@replica_reads
 def get_hotel_endpoint(hotel_id: str):
     return jsonify(hotel_body(load_hotel(hotel_id), current_language()))
 
 
 @bp.get("/hotels/<hotel_id>/room-types")
+@replica_reads
 def list_room_types_endpoint(hotel_id: str):
     """Room types open for booking; an operator also sees deactivated ones."""
     hotel = load_hotel(hotel_id)
@@ -134,6 +138,7 @@ def list_room_types_endpoint(hotel_id: str):
 
 
 @bp.get("/hotels/<hotel_id>/availability")
+@replica_reads
 def availability_endpoint(hotel_id: str):
     """Rooms left and prices per night for a stay; an inactive hotel has none left."""
     hotel = load_hotel(hotel_id)
@@ -164,7 +169,11 @@ def availability_endpoint(hotel_id: str):
 
     body = []
     for rt in room_types:
-        prices = nightly_prices(rt, check_in, check_out)  # what booking would charge
+        known = by_night[rt.id]
+        if len(known) == len(nights):  # every night in the calendar: its price came with it
+            prices = [known[night].price for night in nights]
+        else:  # beyond the inventory horizon: what booking would charge
+            prices = nightly_prices(rt, check_in, check_out)
         per_night = []
         for night, price in zip(nights, prices):
             entry = by_night[rt.id].get(night)  # None beyond the inventory horizon

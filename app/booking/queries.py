@@ -13,6 +13,7 @@ from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.policies import compute_available
 from app.catalog.states import HotelStatus
 from app.core.db import is_postgres
+from app.core.replica import reading_session
 from app.extensions import db
 
 
@@ -36,7 +37,7 @@ class RoomTypeAvailability:
 
 def nightly_prices(room_type: RoomType, check_in: date, check_out: date) -> list[int]:
     """The price of each night of the stay for one room (rate or base price)."""
-    rates = dict(db.session.execute(
+    rates = dict(reading_session().execute(
         select(Rate.night, Rate.price).where(
             Rate.room_type_id == room_type.id, Rate.night >= check_in, Rate.night < check_out)
     ).all())
@@ -70,7 +71,7 @@ def availability_by_room_type(room_type_ids: list[int], check_in: date, check_ou
         return {}
     n_nights = (check_out - check_in).days
     price = func.coalesce(Rate.price, RoomType.base_price)
-    rows = db.session.execute(
+    rows = reading_session().execute(
         select(InventoryNight.room_type_id, InventoryNight.night, InventoryNight.total,
                InventoryNight.reserved, RoomType.overbooking_percent, price)
         .join(RoomType, RoomType.id == InventoryNight.room_type_id)
@@ -200,6 +201,6 @@ def reservation_receipt(reservation: Reservation) -> dict[str, Any]:
 def list_city_amenities(city: str) -> tuple[int, list[str]]:
     """(how many active hotels the city has, the amenities they offer, sorted): the search
     page's amenity filter and its "no hotels here" message."""
-    lists = db.session.scalars(select(Hotel.amenities).where(
+    lists = reading_session().scalars(select(Hotel.amenities).where(
         func.lower(Hotel.city) == (city or "").strip().lower(), Hotel.status == HotelStatus.ACTIVE)).all()
     return len(lists), sorted({a for amenities in lists for a in (amenities or [])}, key=str.lower)

@@ -13,16 +13,16 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import load_only
 
 from app.booking import policies
-from app.booking.queries import among, availability_by_room_type
-from app.catalog.models import Hotel, RoomType
+from app.booking.queries import among
+from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.states import HotelStatus
 from app.core import clock
 from app.core.errors import ValidationFailed
-from app.extensions import db
+from app.core.replica import reading_session
 
 SORTS = ("price", "rating", "name")
 
@@ -119,51 +119,73 @@ def parse_search_args(args: Any) -> SearchQuery:
 
 
 def search_hotels(query: SearchQuery) -> SearchResult:
-    """Hotels in the city with a room type free for every night (see module doc)."""
-    hotels = db.session.scalars(
-        select(Hotel).where(func.lower(Hotel.city) == query.location.lower(),
-                            Hotel.status == HotelStatus.ACTIVE)
+    """Hotels in the city with a room type free for every night (see module doc).
+
+    Three statements, whatever the city's size: the city's hotels (a few columns, no objects),
+    one aggregate over their room types × the stay's nights (rooms left and stay price per room
+    type, computed by the database), and the objects of the one page that is shown.
+    """
+    session = reading_session()
+    hotel_rows = session.execute(
+        select(Hotel.id, Hotel.star_rating, Hotel.name, Hotel.amenities)
+        .where(func.lower(Hotel.city) == query.location.lower(), Hotel.status == HotelStatus.ACTIVE)
     ).all()
     wanted = {a.lower() for a in query.amenities}
     if wanted:
-        hotels = [h for h in hotels if wanted <= {a.lower() for a in (h.amenities or [])}]
-    if not hotels:
+        hotel_rows = [row for row in hotel_rows if wanted <= {a.lower() for a in (row.amenities or [])}]
+    if not hotel_rows:
         return SearchResult(query, [], 0)
-    by_id = {h.id: h for h in hotels}
-    type_query = select(RoomType).where(among(RoomType.hotel_id, list(by_id)), RoomType.active.is_(True),
-                                        RoomType.max_occupancy >= query.guests)
-    if query.room_type:
-        type_query = type_query.where(func.lower(RoomType.name).contains(query.room_type.lower()))
-    # Only what a hit needs: not decoding the descriptions, amenities (JSON) and timestamps of
-    # ~100 room types saves an eighth of a search's Python work. Others load on first access.
-    room_types = db.session.scalars(type_query.options(load_only(
-        RoomType.hotel_id, RoomType.name, RoomType.max_occupancy, RoomType.base_price,
-        RoomType.overbooking_percent, RoomType.active))).all()
-    availability = availability_by_room_type([rt.id for rt in room_types], query.check_in, query.check_out)
-    hits: dict[int, HotelHit] = {}
+    stars = {row.id: row.star_rating for row in hotel_rows}
+    names = {row.id: row.name for row in hotel_rows}
     nights = query.nights
-    for rt in room_types:
-        av = availability[rt.id]
-        if not av.bookable(1):
-            continue
-        per_night = -(-av.total_price // nights)
+    left = (InventoryNight.total * RoomType.overbooking_percent) // 100 - InventoryNight.reserved
+    stay_price = func.sum(func.coalesce(Rate.price, RoomType.base_price))
+    stmt = (
+        select(RoomType.hotel_id, RoomType.id, func.min(left), stay_price)
+        .join(InventoryNight, and_(InventoryNight.room_type_id == RoomType.id,
+                                   InventoryNight.night >= query.check_in, InventoryNight.night < query.check_out))
+        .outerjoin(Rate, and_(Rate.room_type_id == InventoryNight.room_type_id, Rate.night == InventoryNight.night,
+                              Rate.night >= query.check_in, Rate.night < query.check_out))
+        .where(among(RoomType.hotel_id, list(stars)), RoomType.active.is_(True),
+               RoomType.max_occupancy >= query.guests)
+        .group_by(RoomType.hotel_id, RoomType.id)
+        # every night in the calendar (a night beyond the horizon is missing) and a room left on each
+        .having(func.count() == nights, func.min(left) >= 1)
+    )
+    if query.room_type:
+        stmt = stmt.where(func.lower(RoomType.name).contains(query.room_type.lower(), autoescape=True))
+    found: dict[int, list[tuple[int, int, int, int]]] = {}
+    lowest: dict[int, int] = {}
+    for hotel_id, rt_id, rooms_left, total_price, in session.execute(stmt):
+        per_night = -(-total_price // nights)
         if query.min_price is not None and per_night < query.min_price:
             continue
         if query.max_price is not None and per_night > query.max_price:
             continue
-        hit = hits.get(rt.hotel_id)
-        if hit is None:
-            hit = hits[rt.hotel_id] = HotelHit(by_id[rt.hotel_id], per_night)
-        hit.lowest_price = min(hit.lowest_price, per_night)
-        hit.room_types.append(RoomTypeHit(rt, av.available, av.total_price, per_night))
-    ordered = list(hits.values())
+        found.setdefault(hotel_id, []).append((rt_id, rooms_left, total_price, per_night))
+        lowest[hotel_id] = min(lowest.get(hotel_id, per_night), per_night)
+    ordered = list(found)
     if query.sort_by == "rating":
-        ordered.sort(key=lambda h: (-h.hotel.star_rating, h.lowest_price, h.hotel.id))
+        ordered.sort(key=lambda h: (-stars[h], lowest[h], h))
     elif query.sort_by == "name":
-        ordered.sort(key=lambda h: (h.hotel.name.lower(), h.hotel.id))
+        ordered.sort(key=lambda h: (names[h].lower(), h))
     else:
-        ordered.sort(key=lambda h: (h.lowest_price, -h.hotel.star_rating, h.hotel.id))
-    for hit in ordered:
-        hit.room_types.sort(key=lambda r: r.price_per_night)
+        ordered.sort(key=lambda h: (lowest[h], -stars[h], h))
     start = (query.page - 1) * query.page_size
-    return SearchResult(query, ordered[start:start + query.page_size], len(ordered))
+    page = ordered[start:start + query.page_size]
+    if not page:
+        return SearchResult(query, [], len(ordered))
+    hotels = {h.id: h for h in session.scalars(select(Hotel).where(among(Hotel.id, page)))}
+    # Only what a hit needs: not decoding descriptions, amenities (JSON) and timestamps.
+    type_ids = [entry[0] for hotel_id in page for entry in found[hotel_id]]
+    room_types = {rt.id: rt for rt in session.scalars(select(RoomType).where(among(RoomType.id, type_ids))
+                                                      .options(load_only(
+        RoomType.hotel_id, RoomType.name, RoomType.max_occupancy, RoomType.base_price,
+        RoomType.overbooking_percent, RoomType.active)))}
+    hits = []
+    for hotel_id in page:
+        entries = sorted(found[hotel_id], key=lambda e: (e[3], e[0]))
+        hits.append(HotelHit(hotels[hotel_id], lowest[hotel_id],
+                             [RoomTypeHit(room_types[rt_id], rooms_left, total, per_night)
+                              for rt_id, rooms_left, total, per_night in entries]))
+    return SearchResult(query, hits, len(ordered))

@@ -55,6 +55,7 @@ from app.core.errors import (
     SoldOut,
     ValidationFailed,
 )
+from app.core.replica import reading_session, replica_reads
 from app.extensions import db
 from app.payments.gateway import uses_sandbox_gateway
 from app.payments.services import deposit_instructions, pay_by_card, start_bank_transfer
@@ -117,6 +118,7 @@ def _search_args() -> dict[str, str]:
 
 
 @bp.get("/")
+@replica_reads
 def index():
     args = _search_args()
     result = errors = None
@@ -137,7 +139,7 @@ def index():
 
 
 def _active_hotel(hotel_id: int) -> Hotel:
-    hotel = db.session.get(Hotel, hotel_id)
+    hotel = reading_session().get(Hotel, hotel_id)
     if hotel is None or not hotel.is_active:
         abort(404)
     return hotel
@@ -165,6 +167,7 @@ def _parse_stay(args: Any, hotel: Hotel) -> tuple[Stay | None, dict[str, Any]]:
 
 
 @bp.get("/hotels/<int:hotel_id>")
+@replica_reads
 def hotel_detail(hotel_id: int):
     hotel = _active_hotel(hotel_id)
     stay, errors = None, {}
