@@ -5,14 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, func, select
 
 from app.booking.models import Reservation
 from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.policies import compute_available
 from app.catalog.states import HotelStatus
-from app.core.db import is_postgres
+from app.core.db import among, is_postgres  # noqa: F401  (among: imported from here too)
 from app.core.replica import reading_session
 from app.extensions import db
 
@@ -43,15 +42,6 @@ def nightly_prices(room_type: RoomType, check_in: date, check_out: date) -> list
     ).all())
     nights = (check_out - check_in).days
     return [rates.get(check_in + timedelta(days=i), room_type.base_price) for i in range(nights)]
-
-
-def among(column, ids: list[int]):
-    """`column IN ids`; on PostgreSQL `column = ANY(:ids)` with one array
-    parameter, so the statement text does not change with the number of ids
-    and is parsed, planned and prepared once per connection, not per search."""
-    if is_postgres():
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
-    return column.in_(ids)
 
 
 def availability_by_room_type(room_type_ids: list[int], check_in: date, check_out: date,

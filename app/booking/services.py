@@ -37,7 +37,7 @@ from app.catalog.states import HotelStatus
 from app.core import audit, clock, idempotency
 from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id
-from app.core.db import insert_ignoring_duplicates, is_postgres, lock_by_id, run_in_transaction
+from app.core.db import among, insert_ignoring_duplicates, is_postgres, lock_by_id, run_in_transaction
 from app.core.errors import IdempotencyInProgress, IllegalTransition, NotFound, SoldOut, ValidationFailed
 from app.core.ids import booking_code, keyed_token, public_id, tokens_equal
 from app.extensions import db
@@ -684,7 +684,7 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
     if not to_cancel:
         return len(rows), 0, len(held)
     canceled_ids = db.session.execute(
-        update(Reservation).where(Reservation.id.in_(to_cancel), *due)
+        update(Reservation).where(among(Reservation.id, to_cancel), *due)
         .values(status=ReservationStatus.CANCELED, canceled_at=now, updated_at=now, cancel_reason=reason,
                 inventory_held=False)
         .returning(Reservation.id).execution_options(synchronize_session=False)).scalars().all()
@@ -693,7 +693,7 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
     released = [r for r in canceled if r.inventory_held]  # a pending booking always holds; be sure anyway
     _free_nights_in_bulk(released)
     closed = db.session.execute(
-        update(Payment).where(Payment.reservation_id.in_(canceled_ids), Payment.status == PaymentStatus.PENDING,
+        update(Payment).where(among(Payment.reservation_id, canceled_ids), Payment.status == PaymentStatus.PENDING,
                               Payment.method == PaymentMethod.BANK_TRANSFER)
         .values(status=PaymentStatus.CANCELED, updated_at=now)
         .returning(Payment.public_id, Payment.reservation_id).execution_options(synchronize_session=False)).all()
@@ -718,7 +718,7 @@ def _audit_in_bulk(reservation_ids: list[int], *, now: datetime, actor: Actor, r
         return
     request_id = current_request_id()
     found = db.session.execute(select(Reservation.id, Reservation.public_id)
-                               .where(Reservation.id.in_(reservation_ids)).order_by(Reservation.id)).all()
+                               .where(among(Reservation.id, reservation_ids)).order_by(Reservation.id)).all()
     audit.record_many([
         dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
              action="reservation.status", entity_type="reservation", entity_id=public_id, reservation_id=rid,
@@ -748,6 +748,15 @@ def _free_nights_in_bulk(reservations: list[Any]) -> None:
         return
     for room_type_id in sorted(spans):
         _lock_nights(room_type_id, *spans[room_type_id])
+    ordered = sorted(per_night.items())
+    if is_postgres():  # one statement for every night, its rows given as three arrays
+        db.session.execute(
+            text("UPDATE inventory_nights AS i SET reserved = i.reserved - v.n "
+                 "FROM unnest(CAST(:rts AS integer[]), CAST(:nights AS date[]), CAST(:ns AS integer[])) "
+                 "AS v(rt, night, n) WHERE i.room_type_id = v.rt AND i.night = v.night"),
+            {"rts": [rt for (rt, _night), _n in ordered], "nights": [night for (_rt, night), _n in ordered],
+             "ns": [n for _key, n in ordered]})
+        return
     db.session.execute(
         text("UPDATE inventory_nights SET reserved = reserved - :n WHERE room_type_id = :rt AND night = :night"),
-        [{"n": n, "rt": rt, "night": night} for (rt, night), n in sorted(per_night.items())])
+        [{"n": n, "rt": rt, "night": night} for (rt, night), n in ordered])

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from sqlalchemy import JSON, DateTime, event, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, DateTime, Integer, any_, bindparam, event, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -57,6 +57,15 @@ class UTCDateTime(TypeDecorator):
 
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def among(column, ids: list[int]):
+    """`column IN ids`; on PostgreSQL `column = ANY(:ids)` with one array
+    parameter, so the statement text does not change with the number of ids
+    and is parsed, planned and prepared once per connection, not per search."""
+    if is_postgres():
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
+    return column.in_(ids)
 
 
 def configure_engine(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.core import audit, clock
 from app.core.actor import Actor, current_actor
 from app.core.context import current_request_id
-from app.core.db import insert_unless_present, is_postgres, run_in_transaction
+from app.core.db import among, insert_unless_present, is_postgres, run_in_transaction
 from app.core.errors import IllegalTransition, NotFound
 from app.core.jobs import enqueue_after_commit, job_id_for
 from app.extensions import db
@@ -157,7 +157,7 @@ def queue_notifications_bulk(event: str, reservation_ids: list[int]) -> None:
             literal(request_id, String) if request_id else cast(Reservation.request_id, String),
             literal(now, OutboxMessage.__table__.c.created_at.type),
             literal(now, OutboxMessage.__table__.c.updated_at.type),
-        ).where(Reservation.id.in_(reservation_ids), recipient.is_not(None), recipient != "")
+        ).where(among(Reservation.id, reservation_ids), recipient.is_not(None), recipient != "")
         db.session.execute(insert(OutboxMessage.__table__).from_select(columns, source)
                            .on_conflict_do_nothing(index_elements=["dedupe_key"]))
     ids = sorted(reservation_ids)
