@@ -597,7 +597,10 @@ def hold_remaining_seconds(reservation: Reservation, now: datetime | None = None
 HOLD_EXPIRED_REASON = "Hold expired"
 #: The deposits back office lists bookings canceled with a reason starting with this.
 NO_DEPOSIT_REASON = "No deposit within 24 hours"
-EXPIRY_BATCH = 1000
+#: Bookings per transaction: larger batches cost fewer round trips; each batch holds the nights
+#: it gives back locked for its own duration (≈ 0.25 s at 2,000 on two cores), which a booking of
+#: those nights waits for.
+EXPIRY_BATCH = 2000
 
 
 def expire_due_holds(now: datetime | None = None, *, batch_size: int = EXPIRY_BATCH) -> int:
@@ -683,8 +686,14 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
     to_cancel = [i for i in rows if i not in held]
     if not to_cancel:
         return len(rows), 0, len(held)
+    # PostgreSQL: the SELECT above locked these rows with its conditions re-checked on their newest
+    # version, so naming them by id is enough. Repeating the conditions let the planner walk the
+    # (status, …) index through every pending booking for each batch — its statistics rarely
+    # expect 100,000 pending ones — which made a large expiry quadratic. SQLite: BEGIN IMMEDIATE
+    # serialises writers and the conditions are cheap.
+    guard = () if is_postgres() else due
     canceled_ids = db.session.execute(
-        update(Reservation).where(among(Reservation.id, to_cancel), *due)
+        update(Reservation).where(among(Reservation.id, to_cancel), *guard)
         .values(status=ReservationStatus.CANCELED, canceled_at=now, updated_at=now, cancel_reason=reason,
                 inventory_held=False)
         .returning(Reservation.id).execution_options(synchronize_session=False)).scalars().all()
