@@ -170,6 +170,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "HOLD_MINUTES_CARD": env_int("HOLD_MINUTES_CARD", 15),
         "HOLD_HOURS_BANK_TRANSFER": env_int("HOLD_HOURS_BANK_TRANSFER", 24),
         "MAX_NIGHTS": env_int("MAX_NIGHTS", 30),
+        # Search results kept in Redis at most this long (app/booking/search_cache.py; 0: off). A
+        # commit that changes rooms left, prices or the catalog makes the next search compute afresh.
+        "SEARCH_CACHE_SECONDS": env_int("SEARCH_CACHE_SECONDS", 30),
         "INVENTORY_HORIZON_DAYS": env_int("INVENTORY_HORIZON_DAYS", 365),
         "SAME_DAY_CUTOFF": env_str("SAME_DAY_CUTOFF", "15:00"),
         "IDEMPOTENCY_TTL_HOURS": env_int("IDEMPOTENCY_TTL_HOURS", 48),

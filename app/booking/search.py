@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import load_only
 
-from app.booking import policies
+from app.booking import policies, search_cache
 from app.booking.queries import among
 from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.states import HotelStatus
@@ -121,11 +121,37 @@ def parse_search_args(args: Any) -> SearchQuery:
 def search_hotels(query: SearchQuery) -> SearchResult:
     """Hotels in the city with a room type free for every night (see module doc).
 
-    Three statements, whatever the city's size: the city's hotels (a few columns, no objects),
-    one aggregate over their room types × the stay's nights (rooms left and stay price per room
-    type, computed by the database), and the objects of the one page that is shown.
+    The ordered hits come from the search cache (app/booking/search_cache.py) or from two
+    statements, whatever the city's size: the city's hotels (a few columns, no objects) and one
+    aggregate over their room types × the stay's nights (rooms left and stay price per room type,
+    computed by the database). Then the objects of the one page shown are loaded by id.
     """
     session = reading_session()
+    key = search_cache.cache_key(query)
+    full_key, ordered = search_cache.load(key) if key else (None, None)
+    if ordered is None:
+        ordered = _ordered_hits(session, query)
+        search_cache.store(full_key, ordered)
+    start = (query.page - 1) * query.page_size
+    page = ordered[start:start + query.page_size]
+    if not page:
+        return SearchResult(query, [], len(ordered))
+    hotels = {h.id: h for h in session.scalars(select(Hotel).where(among(Hotel.id, [p[0] for p in page])))}
+    # Only what a hit needs: not decoding descriptions, amenities (JSON) and timestamps.
+    type_ids = [entry[0] for _hotel_id, _lowest, entries in page for entry in entries]
+    room_types = {rt.id: rt for rt in session.scalars(select(RoomType).where(among(RoomType.id, type_ids))
+                                                      .options(load_only(
+        RoomType.hotel_id, RoomType.name, RoomType.max_occupancy, RoomType.base_price,
+        RoomType.overbooking_percent, RoomType.active)))}
+    hits = [HotelHit(hotels[hotel_id], lowest, [RoomTypeHit(room_types[rt_id], rooms_left, total, per_night)
+                                                for rt_id, rooms_left, total, per_night in entries])
+            for hotel_id, lowest, entries in page if hotel_id in hotels]
+    return SearchResult(query, hits, len(ordered))
+
+
+def _ordered_hits(session, query: SearchQuery) -> list[list[Any]]:
+    """Every hit in the query's order: [hotel id, lowest price per night, [[room type id, rooms
+    left, stay price, price per night], … cheapest first]] (plain lists: the cache keeps JSON)."""
     hotel_rows = session.execute(
         select(Hotel.id, Hotel.star_rating, Hotel.name, Hotel.amenities)
         .where(func.lower(Hotel.city) == query.location.lower(), Hotel.status == HotelStatus.ACTIVE)
@@ -134,7 +160,7 @@ def search_hotels(query: SearchQuery) -> SearchResult:
     if wanted:
         hotel_rows = [row for row in hotel_rows if wanted <= {a.lower() for a in (row.amenities or [])}]
     if not hotel_rows:
-        return SearchResult(query, [], 0)
+        return []
     stars = {row.id: row.star_rating for row in hotel_rows}
     names = {row.id: row.name for row in hotel_rows}
     nights = query.nights
@@ -154,15 +180,15 @@ def search_hotels(query: SearchQuery) -> SearchResult:
     )
     if query.room_type:
         stmt = stmt.where(func.lower(RoomType.name).contains(query.room_type.lower(), autoescape=True))
-    found: dict[int, list[tuple[int, int, int, int]]] = {}
+    found: dict[int, list[list[int]]] = {}
     lowest: dict[int, int] = {}
-    for hotel_id, rt_id, rooms_left, total_price, in session.execute(stmt):
+    for hotel_id, rt_id, rooms_left, total_price in session.execute(stmt):
         per_night = -(-total_price // nights)
         if query.min_price is not None and per_night < query.min_price:
             continue
         if query.max_price is not None and per_night > query.max_price:
             continue
-        found.setdefault(hotel_id, []).append((rt_id, rooms_left, total_price, per_night))
+        found.setdefault(hotel_id, []).append([rt_id, rooms_left, total_price, per_night])
         lowest[hotel_id] = min(lowest.get(hotel_id, per_night), per_night)
     ordered = list(found)
     if query.sort_by == "rating":
@@ -171,21 +197,4 @@ def search_hotels(query: SearchQuery) -> SearchResult:
         ordered.sort(key=lambda h: (names[h].lower(), h))
     else:
         ordered.sort(key=lambda h: (lowest[h], -stars[h], h))
-    start = (query.page - 1) * query.page_size
-    page = ordered[start:start + query.page_size]
-    if not page:
-        return SearchResult(query, [], len(ordered))
-    hotels = {h.id: h for h in session.scalars(select(Hotel).where(among(Hotel.id, page)))}
-    # Only what a hit needs: not decoding descriptions, amenities (JSON) and timestamps.
-    type_ids = [entry[0] for hotel_id in page for entry in found[hotel_id]]
-    room_types = {rt.id: rt for rt in session.scalars(select(RoomType).where(among(RoomType.id, type_ids))
-                                                      .options(load_only(
-        RoomType.hotel_id, RoomType.name, RoomType.max_occupancy, RoomType.base_price,
-        RoomType.overbooking_percent, RoomType.active)))}
-    hits = []
-    for hotel_id in page:
-        entries = sorted(found[hotel_id], key=lambda e: (e[3], e[0]))
-        hits.append(HotelHit(hotels[hotel_id], lowest[hotel_id],
-                             [RoomTypeHit(room_types[rt_id], rooms_left, total, per_night)
-                              for rt_id, rooms_left, total, per_night in entries]))
-    return SearchResult(query, hits, len(ordered))
+    return [[h, lowest[h], sorted(found[h], key=lambda e: (e[3], e[0]))] for h in ordered]

@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from app.booking import policies
+from app.booking import policies, search_cache
 from app.booking.models import BookingConflict, Reservation
 from app.booking.policies import BookingRequest
 from app.booking.queries import find_alternatives, nightly_prices, reservation_receipt
@@ -91,6 +91,7 @@ def _take_rooms(room_type: RoomType, start: date, end: date, rooms: int) -> None
     ).rowcount
     if changed != nights:
         raise _Full()
+    search_cache.touch_nights(db.session, room_type.id, start, end)
 
 
 def _lock_and_take_rooms(room_type: RoomType, start: date, end: date, rooms: int) -> None:
@@ -117,6 +118,7 @@ def _lock_and_take_rooms(room_type: RoomType, start: date, end: date, rooms: int
     ).rowcount
     if changed != nights:
         raise _Full()
+    search_cache.touch_nights(db.session, room_type.id, start, end)
 
 
 def _give_back_rooms(room_type_id: int, start: date, end: date, rooms: int) -> None:
@@ -125,6 +127,7 @@ def _give_back_rooms(room_type_id: int, start: date, end: date, rooms: int) -> N
              "WHERE room_type_id = :rt AND night >= :a AND night < :b"),
         {"n": rooms, "rt": room_type_id, "a": start, "b": end},
     )
+    search_cache.touch_nights(db.session, room_type_id, start, end)
 
 
 def release_inventory(reservation: Reservation) -> bool:
@@ -757,6 +760,7 @@ def _free_nights_in_bulk(reservations: list[Any]) -> None:
         return
     for room_type_id in sorted(spans):
         _lock_nights(room_type_id, *spans[room_type_id])
+        search_cache.touch_nights(db.session, room_type_id, *spans[room_type_id])
     ordered = sorted(per_night.items())
     if is_postgres():  # one statement for every night, its rows given as three arrays
         db.session.execute(

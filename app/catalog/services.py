@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from app.booking import search_cache
 from app.catalog.models import Hotel, InventoryNight, Rate, Room, RoomType
 from app.catalog.policies import DEFAULT_OVERBOOKING_PERCENT
 from app.catalog.states import SELLABLE_ROOM_STATUSES, HotelStatus, RoomStatus
@@ -259,6 +260,7 @@ def set_rates(room_type: RoomType, start: date, end: date, price: int, weekdays:
         select(Rate.night, Rate.price).where(Rate.room_type_id == room_type.id, Rate.night.in_(nights)))} \
         if nights else {}
     upsert(Rate, rows, ["room_type_id", "night"], ["price"])
+    search_cache.touch_catalog(db.session)
     audit.record("rates.set", entity_type="room_type", entity_id=room_type.id, actor=actor,
                  data={"from": start.isoformat(), "to": end.isoformat(), "price": price,
                        "weekdays": sorted(days), "nights": len(rows),
@@ -294,6 +296,7 @@ def sync_inventory(room_type: RoomType, start: date | None = None) -> None:
     rows = [{"hotel_id": hotel.id, "room_type_id": room_type.id, "night": today + timedelta(days=i),
              "total": total, "reserved": 0} for i in range(horizon)]
     insert_ignoring_duplicates(InventoryNight, rows, ["room_type_id", "night"])
+    search_cache.touch_catalog(db.session)
     where = (InventoryNight.room_type_id == room_type.id, InventoryNight.night >= today,
              InventoryNight.total != total)
     if is_postgres():
