@@ -668,8 +668,8 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
         else (Reservation.payment_method != "bank_transfer")
     due = (Reservation.status == ReservationStatus.PENDING, Reservation.hold_expires_at <= now, method_clause,
            Reservation.payment_shortfall_at.is_(None))
-    query = (select(Reservation.id, Reservation.room_type_id, Reservation.check_in, Reservation.check_out,
-                    Reservation.number_of_rooms, Reservation.inventory_held)
+    query = (select(Reservation.id, Reservation.public_id, Reservation.room_type_id, Reservation.check_in,
+                    Reservation.check_out, Reservation.number_of_rooms, Reservation.inventory_held)
              .where(*due).order_by(Reservation.hold_expires_at, Reservation.id).limit(batch_size))
     if skip:
         query = query.where(Reservation.id.not_in(sorted(skip)))
@@ -710,9 +710,11 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
         .values(status=PaymentStatus.CANCELED, updated_at=now)
         .returning(Payment.public_id, Payment.reservation_id).execution_options(synchronize_session=False)).all()
     released_ids = {r.id for r in released}
-    _audit_in_bulk(sorted(released_ids), now=now, actor=actor, reason=reason, released=True)
+    public_ids = {r.id: r.public_id for r in canceled}
+    _audit_in_bulk(sorted(released_ids), now=now, actor=actor, reason=reason, released=True,
+                   public_ids=public_ids)
     _audit_in_bulk([i for i in canceled_ids if i not in released_ids], now=now, actor=actor, reason=reason,
-                   released=False)
+                   released=False, public_ids=public_ids)
     if closed:
         audit.record_many([
             dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
@@ -724,13 +726,18 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
     return len(rows), len(canceled), len(held)
 
 
-def _audit_in_bulk(reservation_ids: list[int], *, now: datetime, actor: Actor, reason: str, released: bool) -> None:
-    """One `pending → canceled` audit event per reservation, chained, in one INSERT (no commit)."""
+def _audit_in_bulk(reservation_ids: list[int], *, now: datetime, actor: Actor, reason: str, released: bool,
+                   public_ids: dict[int, str] | None = None) -> None:
+    """One `pending → canceled` audit event per reservation, chained, in one INSERT (no commit).
+    `public_ids` (id → public id) saves looking them up."""
     if not reservation_ids:
         return
     request_id = current_request_id()
-    found = db.session.execute(select(Reservation.id, Reservation.public_id)
-                               .where(among(Reservation.id, reservation_ids)).order_by(Reservation.id)).all()
+    if public_ids is not None:
+        found = [(rid, public_ids[rid]) for rid in sorted(reservation_ids)]
+    else:
+        found = db.session.execute(select(Reservation.id, Reservation.public_id)
+                                   .where(among(Reservation.id, reservation_ids)).order_by(Reservation.id)).all()
     audit.record_many([
         dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
              action="reservation.status", entity_type="reservation", entity_id=public_id, reservation_id=rid,
