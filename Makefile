@@ -45,6 +45,7 @@ bench: install-test
 	$(PY) bench/statements.py
 	$(PY) bench/reconcile.py
 	$(PY) bench/reports.py
+	$(PY) bench/search.py
 
 ## Extract and update the translation catalogs of every domain, then compile them.
 messages: install

@@ -29,9 +29,6 @@ import os
 import random
 import resource
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu, load, raw, seed  # noqa: E402
+from bench import cpu, load, raw, seed, server  # noqa: E402
 from bench.checks import run_checks  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fd_bench")
@@ -78,7 +75,7 @@ created_by_http: list[str] = []      # reservation ids of every 201 the clients 
 in_flight_allowance = 0              # requests a stopped wrk may have left running
 
 
-RESULTS = ROOT / "bench" / "results"
+RESULTS = server.RESULTS
 _transcript: list[str] = []
 
 
@@ -87,38 +84,11 @@ def log(msg: str) -> None:
     _transcript.append(msg)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """`gunicorn --workers N --worker-class sync` in the repository root."""
+class Gunicorn(server.Gunicorn):
+    """The app (or the one-query page) with the bench's settings and WORKERS sync workers."""
 
     def __init__(self, target: str):
-        self.port = free_port()
-        env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(ROOT)}
-        RESULTS.mkdir(exist_ok=True)
-        self.log_path = RESULTS / f"server-{target.split(':')[0].split('.')[-1]}.log"
-        with open(self.log_path, "w") as log_file:  # the server's own log lines stay out of the tables
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
-                 "--worker-class", "sync", "--log-level", "warning", target],
-                cwd=ROOT, env=env, start_new_session=True, stdout=log_file, stderr=subprocess.STDOUT)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        super().__init__(target, SERVER_ENV, WORKERS, target.split(":")[0].split(".")[-1])
 
 
 def label(sql: str) -> str:
@@ -352,10 +322,10 @@ def main() -> int:
         app_server.stop()
         page_server.stop()
 
-    for server in (app_server, page_server):
-        errors = server.log_path.read_text().count('"level": "ERROR"') + server.log_path.read_text().count(" ERROR ")
+    for running in (app_server, page_server):
+        errors = running.error_lines()
         if errors:
-            log(f"{server.log_path.relative_to(ROOT)}: {errors} error lines (e.g. PostgreSQL refusing connections "
+            log(f"{running.log_path.relative_to(ROOT)}: {errors} error lines (e.g. PostgreSQL refusing connections "
                 "when the shared server is at max_connections); the 5xx are counted under 'errors'")
     checks = run_checks(DATABASE_URL, created_by_http, in_flight_allowance,
                         sum(r["raw"].committed_all for r in rows.values()))

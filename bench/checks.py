@@ -9,6 +9,17 @@ import psycopg
 from bench.seed import psycopg_url
 
 
+#: The rooms each (room type, night) holds by the bookings that hold rooms: DESIGN invariant 1's
+#: right-hand side. `held` to join against inventory_nights.
+HELD_NIGHTS = """
+    WITH held AS (
+        SELECT r.room_type_id, n::date AS night, sum(r.number_of_rooms) AS rooms
+        FROM reservations r
+        CROSS JOIN generate_series(r.check_in, r.check_out - 1, interval '1 day') AS n
+        WHERE r.status IN ('pending', 'paid', 'checked_in')
+        GROUP BY 1, 2)"""
+
+
 def run_checks(url: str, created_by_http: list[str], in_flight_allowance: int,
                raw_commits: int) -> list[tuple[str, bool, str]]:
     """(what, passed, detail) for each check, read from the database after the run.
@@ -20,13 +31,7 @@ def run_checks(url: str, created_by_http: list[str], in_flight_allowance: int,
     """
     checks = []
     with psycopg.connect(psycopg_url(url)) as conn:
-        bad = conn.execute("""
-            WITH held AS (
-                SELECT r.room_type_id, n::date AS night, sum(r.number_of_rooms) AS rooms
-                FROM reservations r
-                CROSS JOIN generate_series(r.check_in, r.check_out - 1, interval '1 day') AS n
-                WHERE r.status IN ('pending', 'paid', 'checked_in')
-                GROUP BY 1, 2)
+        bad = conn.execute(HELD_NIGHTS + """
             SELECT count(*) FROM inventory_nights i
             LEFT JOIN held h ON h.room_type_id = i.room_type_id AND h.night = i.night
             WHERE i.reserved <> coalesce(h.rooms, 0)
