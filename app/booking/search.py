@@ -121,21 +121,21 @@ def parse_search_args(args: Any) -> SearchQuery:
 def search_hotels(query: SearchQuery) -> SearchResult:
     """Hotels in the city with a room type free for every night (see module doc).
 
-    The ordered hits come from the search cache (app/booking/search_cache.py) or from two
-    statements, whatever the city's size: the city's hotels (a few columns, no objects) and one
-    aggregate over their room types × the stay's nights (rooms left and stay price per room type,
-    computed by the database). Then the objects of the one page shown are loaded by id.
+    The page comes from the search cache (app/booking/search_cache.py) or from the database:
+    the city's hotel ids, then one statement that aggregates room types × the stay's nights
+    (rooms left, stay price), then per hotel (lowest price per night), sorts, counts and cuts
+    the page — so only the page's hotels come back — and one more for the page's room types.
+    Then the page's objects are loaded by id.
     """
     session = reading_session()
     key = search_cache.cache_key(query)
-    full_key, ordered = search_cache.load(key) if key else (None, None)
-    if ordered is None:
-        ordered = _ordered_hits(session, query)
-        search_cache.store(full_key, ordered)
-    start = (query.page - 1) * query.page_size
-    page = ordered[start:start + query.page_size]
+    full_key, cached = search_cache.load(key) if key else (None, None)
+    if cached is None:
+        cached = _page_of_hits(session, query)
+        search_cache.store(full_key, cached)
+    total, page = cached
     if not page:
-        return SearchResult(query, [], len(ordered))
+        return SearchResult(query, [], total)
     hotels = {h.id: h for h in session.scalars(select(Hotel).where(among(Hotel.id, [p[0] for p in page])))}
     # Only what a hit needs: not decoding descriptions, amenities (JSON) and timestamps.
     type_ids = [entry[0] for _hotel_id, _lowest, entries in page for entry in entries]
@@ -143,36 +143,27 @@ def search_hotels(query: SearchQuery) -> SearchResult:
                                                       .options(load_only(
         RoomType.hotel_id, RoomType.name, RoomType.max_occupancy, RoomType.base_price,
         RoomType.overbooking_percent, RoomType.active)))}
-    hits = [HotelHit(hotels[hotel_id], lowest, [RoomTypeHit(room_types[rt_id], rooms_left, total, per_night)
-                                                for rt_id, rooms_left, total, per_night in entries])
+    hits = [HotelHit(hotels[hotel_id], lowest, [RoomTypeHit(room_types[rt_id], rooms_left, total_price, per_night)
+                                                for rt_id, rooms_left, total_price, per_night in entries])
             for hotel_id, lowest, entries in page if hotel_id in hotels]
-    return SearchResult(query, hits, len(ordered))
+    return SearchResult(query, hits, total)
 
 
-def _ordered_hits(session, query: SearchQuery) -> list[list[Any]]:
-    """Every hit in the query's order: [hotel id, lowest price per night, [[room type id, rooms
-    left, stay price, price per night], … cheapest first]] (plain lists: the cache keeps JSON)."""
-    hotel_rows = session.execute(
-        select(Hotel.id, Hotel.star_rating, Hotel.name, Hotel.amenities)
-        .where(func.lower(Hotel.city) == query.location.lower(), Hotel.status == HotelStatus.ACTIVE)
-    ).all()
-    wanted = {a.lower() for a in query.amenities}
-    if wanted:
-        hotel_rows = [row for row in hotel_rows if wanted <= {a.lower() for a in (row.amenities or [])}]
-    if not hotel_rows:
-        return []
-    stars = {row.id: row.star_rating for row in hotel_rows}
-    names = {row.id: row.name for row in hotel_rows}
+def _room_types_free(query: SearchQuery, hotel_ids: list[int]):
+    """Room types of `hotel_ids` with a room left every night of the stay: (hotel_id, rt_id,
+    rooms_left, stay_price, per_night), the price range applied (a subquery)."""
     nights = query.nights
     left = (InventoryNight.total * RoomType.overbooking_percent) // 100 - InventoryNight.reserved
     stay_price = func.sum(func.coalesce(Rate.price, RoomType.base_price))
     stmt = (
-        select(RoomType.hotel_id, RoomType.id, func.min(left), stay_price)
+        select(RoomType.hotel_id.label("hotel_id"), RoomType.id.label("rt_id"),
+               func.min(left).label("rooms_left"), stay_price.label("stay_price"),
+               ((stay_price + (nights - 1)) // nights).label("per_night"))  # rounded up: never understates
         .join(InventoryNight, and_(InventoryNight.room_type_id == RoomType.id,
                                    InventoryNight.night >= query.check_in, InventoryNight.night < query.check_out))
         .outerjoin(Rate, and_(Rate.room_type_id == InventoryNight.room_type_id, Rate.night == InventoryNight.night,
                               Rate.night >= query.check_in, Rate.night < query.check_out))
-        .where(among(RoomType.hotel_id, list(stars)), RoomType.active.is_(True),
+        .where(among(RoomType.hotel_id, hotel_ids), RoomType.active.is_(True),
                RoomType.max_occupancy >= query.guests)
         .group_by(RoomType.hotel_id, RoomType.id)
         # every night in the calendar (a night beyond the horizon is missing) and a room left on each
@@ -180,21 +171,42 @@ def _ordered_hits(session, query: SearchQuery) -> list[list[Any]]:
     )
     if query.room_type:
         stmt = stmt.where(func.lower(RoomType.name).contains(query.room_type.lower(), autoescape=True))
-    found: dict[int, list[list[int]]] = {}
-    lowest: dict[int, int] = {}
-    for hotel_id, rt_id, rooms_left, total_price in session.execute(stmt):
-        per_night = -(-total_price // nights)
-        if query.min_price is not None and per_night < query.min_price:
-            continue
-        if query.max_price is not None and per_night > query.max_price:
-            continue
-        found.setdefault(hotel_id, []).append([rt_id, rooms_left, total_price, per_night])
-        lowest[hotel_id] = min(lowest.get(hotel_id, per_night), per_night)
-    ordered = list(found)
+    if query.min_price is not None:
+        stmt = stmt.having((stay_price + (nights - 1)) // nights >= query.min_price)
+    if query.max_price is not None:
+        stmt = stmt.having((stay_price + (nights - 1)) // nights <= query.max_price)
+    return stmt.subquery("free")
+
+
+def _page_of_hits(session, query: SearchQuery) -> list[Any]:
+    """[how many hotels match, the page: [[hotel id, lowest price per night, [[room type id, rooms
+    left, stay price, price per night], … cheapest first]], …]] (plain lists: the cache keeps JSON)."""
+    city = select(Hotel.id, Hotel.amenities) if query.amenities else select(Hotel.id)
+    hotel_rows = session.execute(city.where(func.lower(Hotel.city) == query.location.lower(),
+                                            Hotel.status == HotelStatus.ACTIVE)).all()
+    wanted = {a.lower() for a in query.amenities}
+    if wanted:
+        hotel_rows = [row for row in hotel_rows if wanted <= {a.lower() for a in (row.amenities or [])}]
+    if not hotel_rows:
+        return [0, []]
+    free = _room_types_free(query, [row.id for row in hotel_rows])
+    lowest = func.min(free.c.per_night)
+    per_hotel = (select(free.c.hotel_id, lowest.label("lowest"), func.count().over().label("matched"))
+                 .join(Hotel, Hotel.id == free.c.hotel_id)
+                 .group_by(free.c.hotel_id, Hotel.star_rating, Hotel.name))
     if query.sort_by == "rating":
-        ordered.sort(key=lambda h: (-stars[h], lowest[h], h))
+        per_hotel = per_hotel.order_by(Hotel.star_rating.desc(), lowest, free.c.hotel_id)
     elif query.sort_by == "name":
-        ordered.sort(key=lambda h: (names[h].lower(), h))
+        per_hotel = per_hotel.order_by(func.lower(Hotel.name), free.c.hotel_id)
     else:
-        ordered.sort(key=lambda h: (lowest[h], -stars[h], h))
-    return [[h, lowest[h], sorted(found[h], key=lambda e: (e[3], e[0]))] for h in ordered]
+        per_hotel = per_hotel.order_by(lowest, Hotel.star_rating.desc(), free.c.hotel_id)
+    page = session.execute(per_hotel.limit(query.page_size).offset((query.page - 1) * query.page_size)).all()
+    if not page:  # past the last page: the count still says how many there are
+        matched = session.scalar(select(func.count(func.distinct(free.c.hotel_id))))
+        return [matched or 0, []]
+    entries: dict[int, list[list[int]]] = {row.hotel_id: [] for row in page}
+    details = _room_types_free(query, list(entries))
+    for hotel_id, rt_id, rooms_left, total_price, per_night in session.execute(select(details)):
+        entries[hotel_id].append([rt_id, rooms_left, total_price, per_night])
+    return [page[0].matched, [[row.hotel_id, row.lowest, sorted(entries[row.hotel_id], key=lambda e: (e[3], e[0]))]
+                              for row in page]]

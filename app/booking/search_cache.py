@@ -1,8 +1,8 @@
 """A short-lived cache of search results, invalidated by what changes them.
 
 What is cached: for one search (city, stay, guests, room-type words, price range, amenities,
-order), the hotels that have a room type free every night with their lowest price and room
-types — the result before it is cut into pages. Hotel and room-type objects of the page shown
+order, page), how many hotels have a room type free every night, and the page's hotels with
+their lowest price and room types. Hotel and room-type objects of the page shown
 are still loaded from the database (two lookups by id), and a booking never reads this cache: it
 takes its rooms with the guarded UPDATE on the primary (DESIGN invariant 1).
 
@@ -141,7 +141,8 @@ def cache_key(query: Any) -> tuple[str, list[str]] | None:
         return None
     spec = json.dumps([query.location.lower(), query.check_in.isoformat(), query.check_out.isoformat(),
                        query.guests, query.room_type.lower(), query.min_price, query.max_price,
-                       sorted(a.lower() for a in query.amenities), query.sort_by], ensure_ascii=False)
+                       sorted(a.lower() for a in query.amenities), query.sort_by, query.page, query.page_size],
+                      ensure_ascii=False)
     digest = hashlib.sha1(spec.encode()).hexdigest()
     return f"{PREFIX}:result:{digest}", [CATALOG_KEY] + [night_key(query.location, n)
                                                           for n in _nights(query.check_in, query.check_out)]

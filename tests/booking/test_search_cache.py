@@ -26,7 +26,7 @@ CHECK_IN, NIGHTS = 12, 2
 
 
 class Statements:
-    """Counts the aggregate statement of a search (the one the cache saves)."""
+    """Counts the searches computed in the database (what the cache saves)."""
 
     def __init__(self, engine):
         self.engine, self.aggregates = engine, 0
@@ -39,7 +39,8 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
     def _seen(self, _conn, _cursor, statement, *_args):
-        if "GROUP BY" in statement and "inventory_nights" in statement:
+        # the statement that finds the matching hotels of a search (one per search computed)
+        if "GROUP BY" in statement and "inventory_nights" in statement and "OVER (" in statement:
             self.aggregates += 1
 
 
