@@ -125,9 +125,15 @@ def test_worker_and_clock_survive_a_redis_outage_and_deliver_what_was_booked_mea
     server.start()                                           # back, empty, on the same port
     wait_for(lambda: any(m["to"] == ["outage@example.com"] for m in smtp.messages), DELIVERY_TIMEOUT,
              "the booking's email to be delivered", watch)
-    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    assert row.status == "sent" and public_id
-    _end_transaction()
+    # The worker records "sent" once the SMTP server has accepted the message: wait for its commit.
+
+    def recorded_sent() -> bool:
+        status = db.session.get(OutboxMessage, message_id, populate_existing=True).status
+        _end_transaction()
+        return status == "sent"
+
+    wait_for(recorded_sent, 10, "the message to be recorded as sent", watch)
+    assert public_id
 
     # The same processes (never restarted) are registered again, so the back office sees them alive.
     assert worker.poll() is None and clock.poll() is None
