@@ -220,14 +220,19 @@ _TRAILING = " \t)]}\"'”’」』>.…"
 
 
 def final_consonant(word: str) -> int | None:
-    """The index (0 = none, 8 = ㄹ) of the final consonant of the word's last sound; None if unknown."""
+    """The index (0 = none, 8 = ㄹ) of the final consonant of the word's last sound, read from its last
+    letter or digit (symbols and emoji after it are not pronounced); None when that character's
+    Korean reading is unknown (e.g. a Chinese character) or the word has none."""
     text = str(word).rstrip(_TRAILING)
-    if not text:
+    end = len(text)
+    while end and not text[end - 1].isalnum():
+        end -= 1
+    if not end:
         return None
-    last = text[-1]
+    text, last = text[:end], text[end - 1]
     if "\uac00" <= last <= "\ud7a3":
         return (ord(last) - 0xAC00) % 28
-    if last.isdigit():
+    if last.isdigit() and last in _DIGIT_FINALS:
         digits = re.search(r"[\d,]*\d$", text).group(0).replace(",", "")
         if set(digits) == {"0"}:
             return _DIGIT_FINALS["0"]
@@ -237,16 +242,17 @@ def final_consonant(word: str) -> int | None:
         return _DIGIT_FINALS[last]
     if last.isascii() and last.isalpha():
         return _LATIN_FINALS.get(last.lower(), 0)
+    if "\u3041" <= last <= "\u30ff":  # kana: every syllable ends in a vowel but ん/ン (read ㄴ)
+        return 4 if last in "んン" else 0
     return None
 
 
 def particle(word: str, pair: str) -> str:
-    """The particle alone: particle("카드", "으로/로") → "로"."""
+    """The particle alone: particle("카드", "으로/로") → "로". A word whose last sound cannot be read
+    takes the form used after a vowel: one particle, never both forms written together."""
     pair = _ALIASES.get(pair, pair)
     with_final, without = PARTICLES[pair]
-    final = final_consonant(word)
-    if final is None:
-        return f"{with_final}({without})" if pair != "으로/로" else "(으)로"
+    final = final_consonant(word) or 0
     if pair == "으로/로":
         return "으로" if final not in (0, _RIEUL) else "로"
     return with_final if final else without

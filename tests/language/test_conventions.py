@@ -95,9 +95,14 @@ def test_josa(word, pair, expected):
     assert L.josa(word, pair) == expected
 
 
-def test_josa_unknown_final_sound_keeps_both_forms():
-    assert L.josa("★", "을/를") == "★을(를)"
-    assert L.particle("★", "으로/로") == "(으)로"
+def test_josa_reads_past_symbols_and_never_writes_both_forms():
+    assert L.josa("호텔 ★", "을/를") == "호텔 ★을"          # the last letter decides
+    assert L.josa("みかん", "을/를") == "みかん을" and L.josa("ホテル", "이/가") == "ホテル가"
+    assert L.josa("★", "을/를") == "★를"                    # nothing readable: the vowel form
+    assert L.particle("東京", "으로/로") == "로"
+    for word in ("★", "東京", "", "🙂"):
+        for pair in L.PARTICLES:
+            assert "(" not in L.particle(word, pair)
 
 
 def test_template_filters_follow_the_request_language(app):
