@@ -11,7 +11,7 @@ from app.booking.models import Reservation
 from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.policies import compute_available
 from app.catalog.states import HotelStatus
-from app.core.db import among, is_postgres  # noqa: F401  (among: imported from here too)
+from app.core.db import among
 from app.core.replica import reading_session
 from app.extensions import db
 

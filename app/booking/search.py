@@ -17,10 +17,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import load_only
 
 from app.booking import policies, search_cache
-from app.booking.queries import among
 from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.states import HotelStatus
 from app.core import clock
+from app.core.db import among
 from app.core.errors import ValidationFailed
 from app.core.replica import reading_session
 

@@ -727,17 +727,13 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
 
 
 def _audit_in_bulk(reservation_ids: list[int], *, now: datetime, actor: Actor, reason: str, released: bool,
-                   public_ids: dict[int, str] | None = None) -> None:
+                   public_ids: dict[int, str]) -> None:
     """One `pending → canceled` audit event per reservation, chained, in one INSERT (no commit).
-    `public_ids` (id → public id) saves looking them up."""
+    `public_ids`: id → public id, read with the batch."""
     if not reservation_ids:
         return
     request_id = current_request_id()
-    if public_ids is not None:
-        found = [(rid, public_ids[rid]) for rid in sorted(reservation_ids)]
-    else:
-        found = db.session.execute(select(Reservation.id, Reservation.public_id)
-                                   .where(among(Reservation.id, reservation_ids)).order_by(Reservation.id)).all()
+    found = [(rid, public_ids[rid]) for rid in sorted(reservation_ids)]
     audit.record_many([
         dict(created_at=now, actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name,
              action="reservation.status", entity_type="reservation", entity_id=public_id, reservation_id=rid,

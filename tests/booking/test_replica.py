@@ -60,21 +60,24 @@ def replica_url(app, tmp_path_factory):
 def two_databases(app, replica_url):
     """The same hotel id in both databases, with different names; returns (hotel id, room type)."""
     with other_app(SQLALCHEMY_DATABASE_URI=replica_url, SQLALCHEMY_BINDS={}) as replica_only:
-        yield from _fill(replica_only)
+        with replica_only.app_context():
+            empty_tables()
+            replica_type = make_room_type(make_hotel(name="Replica Hotel", city=CITY), rooms=3)
+            replica_ids = (replica_type.hotel_id, replica_type.id)
+            db.session.remove()
+        empty_tables()  # PostgreSQL: sequences restart, so both databases give the same ids
+        primary_type = make_room_type(make_hotel(name="Primary Hotel", city=CITY), rooms=3)
+        room_type = SimpleNamespace(hotel_id=primary_type.hotel_id, id=primary_type.id)
+        end_transaction()  # SQLite: an open transaction would hold the write lock the booking needs
+        assert (room_type.hotel_id, room_type.id) == replica_ids  # both fresh: the same ids
+        yield room_type.hotel_id, room_type, replica_only
 
 
-def _fill(replica_only):
-    with replica_only.app_context():
-        empty_tables()
-        replica_type = make_room_type(make_hotel(name="Replica Hotel", city=CITY), rooms=3)
-        replica_ids = (replica_type.hotel_id, replica_type.id)
-        db.session.remove()
-    empty_tables()  # PostgreSQL: sequences restart, so both databases give the same ids
-    primary_type = make_room_type(make_hotel(name="Primary Hotel", city=CITY), rooms=3)
-    room_type = SimpleNamespace(hotel_id=primary_type.hotel_id, id=primary_type.id)
-    end_transaction()  # SQLite: an open transaction would hold the write lock the booking needs
-    assert (room_type.hotel_id, room_type.id) == replica_ids  # both fresh: the same ids
-    yield room_type.hotel_id, room_type, replica_only
+@pytest.fixture
+def both(replica_url):
+    """An app with DATABASE_URL (the test database) and DATABASE_REPLICA_URL."""
+    with other_app(DATABASE_REPLICA_URL=replica_url) as application:
+        yield application
 
 
 def _search(client):
@@ -84,7 +87,7 @@ def _search(client):
 
 
 def test_reads_that_may_be_stale_come_from_the_replica_and_bookings_go_to_the_primary(app, two_databases,
-                                                                                      replica_url):
+                                                                                      replica_url, both):
     hotel_id, room_type, replica_only = two_databases
     # Without a replica everything reads the primary.
     plain = app.test_client()
@@ -92,11 +95,6 @@ def test_reads_that_may_be_stale_come_from_the_replica_and_bookings_go_to_the_pr
     assert plain.get(f"/v1/hotels/{hotel_id}").get_json()["name"] == "Primary Hotel"
     end_transaction()  # those requests ran in the test's app context: let go of SQLite's write lock
 
-    with other_app(DATABASE_REPLICA_URL=replica_url) as both:
-        _check_both(both, hotel_id, room_type, replica_only, replica_url)
-
-
-def _check_both(both, hotel_id, room_type, replica_only, replica_url):
     assert both.config["SQLALCHEMY_BINDS"]["replica"]["url"].endswith(replica_url.rpartition("/")[2])
     client = both.test_client()
     assert [h["name"] for h in _search(client).get_json()["results"]] == ["Replica Hotel"]
@@ -136,8 +134,8 @@ def _check_both(both, hotel_id, room_type, replica_only, replica_url):
     assert ops.status_code == 200 and "Primary Hotel" in body and "Replica Hotel" not in body
 
 
-def test_the_replica_session_refuses_to_write(app, two_databases, replica_url):
-    with other_app(DATABASE_REPLICA_URL=replica_url) as both, both.test_request_context("/"):
+def test_the_replica_session_refuses_to_write(app, two_databases, replica_url, both):
+    with both.test_request_context("/"):
         session = replica_reads(reading_session)()
         assert session is not db.session
         assert reading_session() is db.session  # outside a replica view: the primary
