@@ -15,7 +15,8 @@ throughput for a no-op job, all in one run.
 
 Settings (environment): BENCH_WORKERS_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/fd_bench_workers — everything in it is
-dropped), BENCH_EXPIRY_SIZES (default "10000,100000"), BENCH_PAYOUTS and
+dropped), BENCH_EXPIRY_SIZES (default "10000,100000"), BENCH_EXPIRY_HOTELS
+(default 100: the holds are spread over their 500 room types), BENCH_PAYOUTS and
 BENCH_NOOPS (default 200 each). Redis is a scratch redis-server on a free port.
 """
 from __future__ import annotations
@@ -38,8 +39,12 @@ from bench.workers_payouts import _bench as bench_payouts  # noqa: E402
 from bench.seed import empty_database  # noqa: E402
 from bench.workers_payouts import _start_redis  # noqa: E402
 
+#: Hotels the holds are spread over (five room types each).
+HOTELS = int(os.environ.get("BENCH_EXPIRY_HOTELS", "100"))
+CITIES = ("Seoul", "Busan", "Jeju", "Incheon", "Daegu", "Gyeongju", "Tokyo", "Osaka")
 
-def _seed_expired_holds(n: int, room_type_ids: list[int], hotel_id: int) -> int:
+
+def _seed_expired_holds(n: int, room_types: list[tuple[int, int]]) -> int:
     """n pending card bookings whose hold ended a minute ago; returns the rooms × nights held."""
     from sqlalchemy import insert, text
 
@@ -53,7 +58,7 @@ def _seed_expired_holds(n: int, room_type_ids: list[int], hotel_id: int) -> int:
     rows = []
     run = secrets.token_hex(3)
     for i in range(n):
-        rt = room_type_ids[i % len(room_type_ids)]
+        hotel_id, rt = room_types[(i * 7919) % len(room_types)]
         check_in = today + timedelta(days=5 + i % 300)
         nights = 1 + i % 3
         for d in range(nights):
@@ -87,13 +92,17 @@ def _bench_expiry(sizes: list[int], env: dict) -> bool:
     from app.notifications.models import OutboxMessage
     from tests.factories import make_hotel, make_room_type
 
-    hotel = make_hotel(name="Bench expiry hotel")
-    room_types = [make_room_type(hotel, rooms=0) for _ in range(4)]
-    ids, hotel_id = [rt.id for rt in room_types], hotel.id
+    # Holds spread as bookings are: over HOTELS hotels in eight cities, five room types each.
+    room_types: list[tuple[int, int]] = []
+    for h in range(HOTELS):
+        hotel = make_hotel(name=f"Bench expiry hotel {h}", city=CITIES[h % len(CITIES)])
+        room_types += [(hotel.id, make_room_type(hotel, rooms=0).id) for _ in range(5)]
+    ids = [rt for _hotel, rt in room_types]
+    print(f"  (holds spread over {len(ids)} room types in {HOTELS} hotels, {len(CITIES)} cities)", flush=True)
     ok = True
     for n in sizes:
         seeded = time.perf_counter()
-        _seed_expired_holds(n, ids, hotel_id)
+        _seed_expired_holds(n, room_types)
         seed_seconds = time.perf_counter() - seeded
         # The hold-expiry job's own events (the worker's watchdog may add an alert of its own:
         # no clock runs during the bench).

@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Iterable
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -39,6 +39,8 @@ PREFIX = "search-cache"
 CATALOG_KEY = f"{PREFIX}:gen:catalog"
 #: session.info key: the (city, night) pairs and whether the catalog changed, until commit.
 TOUCHED = "search_cache_touched"
+#: A commit that touched more (city, night) pairs than this bumps the catalog generation instead.
+MAX_NIGHT_BUMPS = 200
 #: A generation key outlives every cached result that could depend on it.
 GENERATION_TTL_SECONDS = 3 * 24 * 3600
 
@@ -85,6 +87,37 @@ def touch_nights(session: Session, room_type_id: int, start: date, end: date) ->
     touched["nights"].update((city, night) for night in _nights(start, end))
 
 
+def touch_room_type_nights(session: Session, nights: Iterable[tuple[int, date]]) -> None:
+    """touch_nights for many (room type id, night) pairs at once (a bulk job): one query for the
+    cities of the room types whose hotel is not already in the session."""
+    from sqlalchemy import select
+
+    from app.catalog.models import Hotel, RoomType
+
+    by_type: dict[int, set[date]] = {}
+    for room_type_id, night in nights:
+        by_type.setdefault(room_type_id, set()).add(night)
+    if not by_type:
+        return
+    cities: dict[int, str] = {}
+    missing = []
+    for room_type_id in by_type:
+        room_type = session.identity_map.get(session.identity_key(RoomType, room_type_id))
+        if room_type is not None and "hotel" in room_type.__dict__:
+            cities[room_type_id] = room_type.hotel.city
+        else:
+            missing.append(room_type_id)
+    for start in range(0, len(missing), 5000):
+        chunk = missing[start:start + 5000]
+        cities.update(session.execute(select(RoomType.id, Hotel.city).join(Hotel, Hotel.id == RoomType.hotel_id)
+                                      .where(RoomType.id.in_(chunk))).tuples().all())
+    touched = session.info.setdefault(TOUCHED, {"nights": set(), "catalog": False})
+    for room_type_id, type_nights in by_type.items():
+        if room_type_id in cities:
+            city = cities[room_type_id].lower()
+            touched["nights"].update((city, night) for night in type_nights)
+
+
 def touch_catalog(session: Session) -> None:
     """Hotels, room types, rooms, rates or inventory totals changed: every search computes afresh."""
     session.info.setdefault(TOUCHED, {"nights": set(), "catalog": False})["catalog"] = True
@@ -116,10 +149,13 @@ def _bump_after_commit(session) -> None:
         return  # paused: the cache is not read either until every result stored before has expired
     try:
         pipe = redis_connection().pipeline(transaction=False)
-        if touched["catalog"]:
+        # A bulk change (an expiry batch over many cities and nights) bumps the one catalog-wide
+        # generation instead of thousands: every search computes afresh, as after a rate change.
+        bulk = len(touched["nights"]) > MAX_NIGHT_BUMPS
+        if touched["catalog"] or bulk:
             pipe.incr(CATALOG_KEY)
             pipe.expire(CATALOG_KEY, GENERATION_TTL_SECONDS)
-        for city, night in touched["nights"]:
+        for city, night in (() if bulk else touched["nights"]):
             key = night_key(city, night)
             pipe.incr(key)
             pipe.expire(key, GENERATION_TTL_SECONDS)

@@ -747,25 +747,30 @@ def _free_nights_in_bulk(reservations: list[Any]) -> None:
 
     The caller has already flipped their `inventory_held` to false in the same
     transaction, which is what makes this happen once. Rooms are summed per
-    (room type, night); on PostgreSQL the nights are locked per room type in
-    date order first, as every other writer does (DESIGN invariant 1).
+    (room type, night); on PostgreSQL the nights are locked in (room type, night)
+    order first, as every other writer does (DESIGN invariant 1).
     """
     per_night: dict[tuple[int, date], int] = {}
-    spans: dict[int, tuple[date, date]] = {}
     for r in reservations:
         night = r.check_in
         while night < r.check_out:
             per_night[(r.room_type_id, night)] = per_night.get((r.room_type_id, night), 0) + r.number_of_rooms
             night += timedelta(days=1)
-        a, b = spans.get(r.room_type_id, (r.check_in, r.check_out))
-        spans[r.room_type_id] = (min(a, r.check_in), max(b, r.check_out))
     if not per_night:
         return
-    for room_type_id in sorted(spans):
-        _lock_nights(room_type_id, *spans[room_type_id])
-        search_cache.touch_nights(db.session, room_type_id, *spans[room_type_id])
+    search_cache.touch_room_type_nights(db.session, per_night)
     ordered = sorted(per_night.items())
-    if is_postgres():  # one statement for every night, its rows given as three arrays
+    if is_postgres():
+        # Lock every night first, in (room type, night) order, in one statement: the order each
+        # booking locks its own room type's nights in, so no booking and this batch wait on each
+        # other in a circle. Holds spread over hundreds of room types cost one round trip, not one
+        # per room type.
+        db.session.execute(
+            text("SELECT i.id FROM inventory_nights AS i JOIN unnest(CAST(:rts AS integer[]), "
+                 "CAST(:nights AS date[])) AS v(rt, night) ON i.room_type_id = v.rt AND i.night = v.night "
+                 "ORDER BY i.room_type_id, i.night FOR UPDATE OF i"),
+            {"rts": [rt for (rt, _night), _n in ordered], "nights": [night for (_rt, night), _n in ordered]})
+        # One statement for every night, its rows given as three arrays.
         db.session.execute(
             text("UPDATE inventory_nights AS i SET reserved = i.reserved - v.n "
                  "FROM unnest(CAST(:rts AS integer[]), CAST(:nights AS date[]), CAST(:ns AS integer[])) "

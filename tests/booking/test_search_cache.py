@@ -100,6 +100,28 @@ def test_an_expired_hold_shows_on_the_next_search(client, one_room, clock):
     assert "Small Inn" in search(client)
 
 
+def test_a_bulk_expiry_over_many_nights_shows_on_the_next_search(client, one_room, clock, monkeypatch):
+    """An expiry batch that touched more (city, night) pairs than search_cache.MAX_NIGHT_BUMPS
+    bumps the catalog generation instead: every search, this one included, computes afresh."""
+    monkeypatch.setattr(search_cache, "MAX_NIGHT_BUMPS", 3)
+    other = make_room_type(make_hotel(name="Wide Inn", city="Widetown"), rooms=1, percent=100)
+    end_transaction()
+    book(client, one_room)
+    book(client, other, check_in=CHECK_IN + 5, nights=3)  # 2 + 3 pairs in two cities: a "bulk" commit
+    assert "Small Inn" not in search(client)
+    assert "Wide Inn" not in search(client, city="Widetown", check_in=CHECK_IN + 5)
+    with Statements(db.engine) as seen:
+        assert "Small Inn" not in search(client)  # cached
+    assert seen.aggregates == 0
+    clock.advance(minutes=16)
+    assert expire_due_holds() == 2
+    end_transaction()
+    with Statements(db.engine) as seen:
+        assert "Small Inn" in search(client)
+        assert "Wide Inn" in search(client, city="Widetown", check_in=CHECK_IN + 5)
+    assert seen.aggregates == 2
+
+
 def test_a_price_change_and_a_hotel_edit_show_on_the_next_search(client, one_room):
     assert search(client)["Small Inn"]["lowestPrice"]["amount"] == 80_000
     catalog.set_rates(one_room, future(CHECK_IN), future(CHECK_IN + NIGHTS), 95_000)
