@@ -1,17 +1,19 @@
 """Reads that may come from a read replica (`DATABASE_REPLICA_URL`).
 
 Search, the hotel pages and the public hotel API may show data a moment old, so with a replica
-configured they read from it; everything else — bookings, payments, the back office, anything
+configured they read from it, and so do the scheduled reports' figures (periods that ended hours
+ago; a report a manager computes by hand reads the primary); everything else — bookings, payments, the back office, anything
 that writes or decides — reads and writes the primary (`DATABASE_URL`). The count of rooms at
 the moment of booking is never read here: the booking's guarded UPDATE runs on the primary.
 
-A view opts in with `@replica_reads`; query helpers call `reading_session()`, which is the
+A view opts in with `@replica_reads`, a job with `with replica_reads_allowed():`; query helpers call `reading_session()`, which is the
 replica's session inside such a view and `db.session` everywhere else (and when no replica is
 configured). The replica session refuses to flush, and on PostgreSQL its connections are
 read-only (`default_transaction_read_only`), so a write sent there by mistake fails loudly.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 
@@ -45,15 +47,22 @@ def reading_session() -> Session:
     return session
 
 
+@contextmanager
+def replica_reads_allowed(allowed: bool = True):
+    """Inside this block `reading_session()` may be the replica's (a job's read-only part)."""
+    token = _allowed.set(allowed)
+    try:
+        yield
+    finally:
+        _allowed.reset(token)
+
+
 def replica_reads(view):
     """Let `view` (a read-only page or endpoint) read from the replica."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = _allowed.set(True)
-        try:
+        with replica_reads_allowed():
             return view(*args, **kwargs)
-        finally:
-            _allowed.reset(token)
     return wrapper
 
 

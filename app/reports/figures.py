@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import and_, func, select
 
 from app.booking.models import Reservation
-from app.extensions import db
+from app.core.replica import reading_session
 from app.ledger.models import EntryKind, LedgerEntry
 from app.notifications.models import OutboxMessage
 from app.notifications.policies import OPERATOR_MESSAGE
@@ -55,12 +55,13 @@ def currency() -> str:
 def bookings(since: datetime, until: datetime) -> dict[str, Any]:
     """Bookings made in the window (any state now), the rooms and amount booked, and the window's
     payments-completed and cancellations."""
-    made = db.session.execute(
+    made = reading_session().execute(
         select(func.count(Reservation.id), func.coalesce(func.sum(Reservation.number_of_rooms), 0),
                func.coalesce(func.sum(Reservation.total_amount).filter(Reservation.currency == currency()), 0))
         .where(_between(Reservation.created_at, since, until))).one()
-    paid = db.session.scalar(select(func.count(Reservation.id)).where(_between(Reservation.paid_at, since, until)))
-    canceled = db.session.scalar(select(func.count(Reservation.id))
+    paid = reading_session().scalar(select(func.count(Reservation.id))
+                                    .where(_between(Reservation.paid_at, since, until)))
+    canceled = reading_session().scalar(select(func.count(Reservation.id))
                                  .where(_between(Reservation.canceled_at, since, until)))
     return {"made": made[0], "rooms": int(made[1]), "bookedAmount": int(made[2]), "paid": paid or 0,
             "canceled": canceled or 0}
@@ -68,7 +69,7 @@ def bookings(since: datetime, until: datetime) -> dict[str, Any]:
 
 def revenue(since: datetime, until: datetime) -> dict[str, Any]:
     """Money in and out of the window from the ledger, by kind (signed sums turned into plain amounts)."""
-    rows = db.session.execute(
+    rows = reading_session().execute(
         select(LedgerEntry.kind, LedgerEntry.currency, func.count(LedgerEntry.id), func.sum(LedgerEntry.amount))
         .where(_between(LedgerEntry.occurred_at, since, until))
         .group_by(LedgerEntry.kind, LedgerEntry.currency)).all()
@@ -100,10 +101,10 @@ def payments(since: datetime, until: datetime) -> dict[str, Any]:
     """Payments asked for in the window by outcome; success rate per seed 001 appendix A:
     (PAID + PAID then canceled) / (PAID + FAILED). Paid then canceled: taken back by the bank, or
     (partly) refunded since."""
-    rows = dict(db.session.execute(
+    rows = dict(reading_session().execute(
         select(Payment.status, func.count(Payment.id)).where(_between(Payment.created_at, since, until))
         .group_by(Payment.status)).all())
-    refunded_after = db.session.scalar(select(func.count(Payment.id)).where(
+    refunded_after = reading_session().scalar(select(func.count(Payment.id)).where(
         _between(Payment.created_at, since, until), Payment.status == PaymentStatus.COMPLETED,
         Payment.refunded_amount > 0)) or 0
     completed, reversed_ = rows.get(PaymentStatus.COMPLETED, 0), rows.get(PaymentStatus.REVERSED, 0)
@@ -117,7 +118,7 @@ def payments(since: datetime, until: datetime) -> dict[str, Any]:
 def payouts(since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
     """Payouts asked for in the window, by where they stand at `as_of`; late = not completed within
     an hour (seed 001 §6.3). Success rate per appendix A."""
-    rows = db.session.execute(
+    rows = reading_session().execute(
         select(Payout.status, func.count(Payout.id), func.coalesce(func.sum(Payout.amount), 0))
         .where(_between(Payout.requested_at, since, until)).group_by(Payout.status)).all()
     by_status = {s: (n, int(a)) for s, n, a in rows}
@@ -126,7 +127,7 @@ def payouts(since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]
         return sum(by_status.get(s, (0, 0))[0] for s in statuses)
 
     # Payouts are few (refunds by bank transfer, partners): judged one by one with the policy.
-    late = sum(1 for requested_at, completed_at in db.session.execute(
+    late = sum(1 for requested_at, completed_at in reading_session().execute(
         select(Payout.requested_at, Payout.completed_at)
         .where(_between(Payout.requested_at, since, until), Payout.status != PayoutStatus.CANCELED))
         if policies.is_payout_late(requested_at, completed_at, as_of))
@@ -140,11 +141,12 @@ def payouts(since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]
 
 def refunds(since: datetime, until: datetime) -> dict[str, Any]:
     """Refund decisions: asked for in the window, and completed / refused / failed in it."""
-    asked = db.session.scalar(select(func.count(Refund.id)).where(_between(Refund.created_at, since, until))) or 0
-    completed = db.session.execute(
+    asked = reading_session().scalar(select(func.count(Refund.id))
+                                     .where(_between(Refund.created_at, since, until))) or 0
+    completed = reading_session().execute(
         select(func.count(Refund.id), func.coalesce(func.sum(Refund.amount), 0))
         .where(_between(Refund.completed_at, since, until), Refund.currency == currency())).one()
-    decided = dict(db.session.execute(
+    decided = dict(reading_session().execute(
         select(Refund.status, func.count(Refund.id)).where(_between(Refund.decided_at, since, until),
                                                            Refund.status.in_((RefundStatus.REFUSED,
                                                                               RefundStatus.FAILED)))
@@ -156,20 +158,20 @@ def refunds(since: datetime, until: datetime) -> dict[str, Any]:
 def reconciliation(since: datetime, until: datetime, as_of: datetime) -> dict[str, Any]:
     """Differences found and settled in the window, what is still open (and past due) at `as_of`, and the
     match rate of the comparisons finished in the window (MATCHED / TOTAL)."""
-    found = dict(db.session.execute(
+    found = dict(reading_session().execute(
         select(ReconciliationItem.type, func.count(ReconciliationItem.id))
         .where(_between(ReconciliationItem.first_seen_at, since, until)).group_by(ReconciliationItem.type)).all())
-    resolved = dict(db.session.execute(
+    resolved = dict(reading_session().execute(
         select(ReconciliationItem.resolution, func.count(ReconciliationItem.id))
         .where(_between(ReconciliationItem.resolved_at, since, until))
         .group_by(ReconciliationItem.resolution)).all())
     still_open = and_(ReconciliationItem.first_seen_at < as_of,
                       (ReconciliationItem.resolved_at.is_(None)) | (ReconciliationItem.resolved_at >= as_of))
-    open_now, overdue = db.session.execute(
+    open_now, overdue = reading_session().execute(
         select(func.count(ReconciliationItem.id),
                func.count(ReconciliationItem.id).filter(ReconciliationItem.due_at <= as_of))
         .where(still_open)).one()
-    runs = db.session.execute(
+    runs = reading_session().execute(
         select(func.count(ReconciliationRun.id),
                func.count(ReconciliationRun.id).filter(ReconciliationRun.status == "failed"),
                func.coalesce(func.sum(ReconciliationRun.matched_count), 0),
@@ -186,23 +188,23 @@ def fund(since: datetime, until: datetime) -> dict[str, Any]:
     """The operating fund (app.remittance.fund): balance at the start and end of the window, its lowest,
     and what went in and out by kind."""
     cur = currency()
-    fund_id = db.session.scalar(select(OperatingFund.id).where(OperatingFund.currency == cur))
+    fund_id = reading_session().scalar(select(OperatingFund.id).where(OperatingFund.currency == cur))
     empty = {"currency": cur, "opening": 0, "closing": 0, "lowest": 0, "toppedUp": 0, "paidOut": 0,
              "returned": 0, "payouts": 0}
     if fund_id is None:
         return empty
 
     def balance_before(moment: datetime) -> int:
-        return int(db.session.scalar(
+        return int(reading_session().scalar(
             select(FundEntry.balance_after).where(FundEntry.fund_id == fund_id, FundEntry.created_at < moment)
             .order_by(FundEntry.created_at.desc(), FundEntry.id.desc()).limit(1)) or 0)
 
     in_window = and_(FundEntry.fund_id == fund_id, _between(FundEntry.created_at, since, until))
-    sums = {k: (n, int(s or 0)) for k, n, s in db.session.execute(
+    sums = {k: (n, int(s or 0)) for k, n, s in reading_session().execute(
         select(FundEntry.kind, func.count(FundEntry.id), func.sum(FundEntry.amount)).where(in_window)
         .group_by(FundEntry.kind)).all()}
     opening = balance_before(since)
-    lowest = db.session.scalar(select(func.min(FundEntry.balance_after)).where(in_window))
+    lowest = reading_session().scalar(select(func.min(FundEntry.balance_after)).where(in_window))
     debits = sums.get(FundEntryKind.PAYOUT_DEBIT, (0, 0))
     return {"currency": cur, "opening": opening, "closing": balance_before(until),
             "lowest": min(opening, int(lowest)) if lowest is not None else opening,
@@ -235,9 +237,9 @@ def messages(since: datetime, until: datetime) -> dict[str, Any]:
     guest = and_(_between(OutboxMessage.created_at, since, until),
                  OutboxMessage.reservation_id.is_not(None) | is_operator.is_(None)
                  | (is_operator == False))  # noqa: E712
-    by_status = dict(db.session.execute(select(OutboxMessage.status, func.count(OutboxMessage.id)).where(guest)
+    by_status = dict(reading_session().execute(select(OutboxMessage.status, func.count(OutboxMessage.id)).where(guest)
                                         .group_by(OutboxMessage.status)).all())
-    failed_by_event = dict(db.session.execute(
+    failed_by_event = dict(reading_session().execute(
         select(OutboxMessage.event, func.count(OutboxMessage.id)).where(guest, OutboxMessage.status == "failed")
         .group_by(OutboxMessage.event)).all())
     return {"total": sum(by_status.values()), "sent": by_status.get("sent", 0),
@@ -252,7 +254,7 @@ def alerts(since: datetime, until: datetime, as_of: datetime) -> dict[str, Any] 
         from app.alerts.models import Alert
     except ImportError:
         return None
-    rows = db.session.execute(
+    rows = reading_session().execute(
         select(Alert.severity, Alert.opened_at, Alert.acknowledged_at, Alert.resolved_at)
         .where(_between(Alert.opened_at, since, until))).all()
     out: dict[str, Any] = {"total": len(rows), "bySeverity": {}}
@@ -285,7 +287,7 @@ def api_errors(since: datetime, until: datetime) -> dict[str, Any] | None:
         from app.observability.models import RequestMetric
     except ImportError:
         return None
-    total, errors = db.session.execute(
+    total, errors = reading_session().execute(
         select(func.coalesce(func.sum(RequestMetric.count), 0),
                func.coalesce(func.sum(RequestMetric.count).filter(RequestMetric.status_class == "5xx"), 0))
         .where(_between(RequestMetric.minute, since, until))).one()
@@ -366,7 +368,7 @@ def compute_figures(period: Period, as_of: datetime) -> dict[str, Any]:
 def _gateway_fees(period: Period) -> int:
     """The card gateway's fees of the period's days, as its settlement files said (reconciliation runs)."""
     total = 0
-    for details in db.session.scalars(select(ReconciliationRun.details).where(
+    for details in reading_session().scalars(select(ReconciliationRun.details).where(
             ReconciliationRun.source == "gateway", ReconciliationRun.status == "completed",
             ReconciliationRun.business_date.between(period.start, period.end),
             ReconciliationRun.currency == currency())):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.core import audit, clock
 from app.core.actor import Actor
+from app.core.replica import replica_reads_allowed
 from app.core.db import insert_unless_present, run_in_transaction
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -44,17 +45,21 @@ def resolve_period(kind: str, day: date | None, now: datetime) -> Period:
     return period
 
 
-def run_report(kind: str, day: date | None = None, *, send: bool = True, actor: Actor | None = None) -> ReportRun:
+def run_report(kind: str, day: date | None = None, *, send: bool = True, actor: Actor | None = None,
+               from_replica: bool = False) -> ReportRun:
     """Compute the report of `kind` for the period containing `day` (default: the scheduled one), store it,
     and (with `send`) email it to REPORT_RECIPIENTS once. Commits.
 
     Safe twice and concurrently: the second run re-computes the figures and sends nothing.
+    `from_replica`: the figures may be read from the read replica (`DATABASE_REPLICA_URL`), as the
+    scheduled runs do; the stored run is written to the primary either way.
     """
     actor = actor or SYSTEM
     now = clock.now()
     period = resolve_period(kind, day, now)
     as_of = policies.compute_as_of(period, now)
-    figures = figures_mod.compute_figures(period, as_of)   # read-only; outside the write transaction
+    with replica_reads_allowed(from_replica):  # read-only; outside the write transaction
+        figures = figures_mod.compute_figures(period, as_of)
     recipients = policies.parse_recipients(current_app.config.get("REPORT_RECIPIENTS")) if send else []
 
     def work() -> ReportRun:
@@ -87,7 +92,7 @@ def run_report(kind: str, day: date | None = None, *, send: bool = True, actor: 
 
 def run_scheduled_morning() -> list[ReportRun]:
     """The morning job: the weekly report on Monday, the monthly one on the 1st (Korean days)."""
-    return [run_report(kind) for kind in policies.due_kinds(clock.now())]
+    return [run_report(kind, from_replica=True) for kind in policies.due_kinds(clock.now())]
 
 
 def report_url(run: ReportRun) -> str:

@@ -153,3 +153,31 @@ def test_the_replica_session_refuses_to_write(app, two_databases, replica_url, b
     with other_app(SQLALCHEMY_DATABASE_URI=replica_url, SQLALCHEMY_BINDS={}) as replica_only, \
             replica_only.app_context():
         assert db.session.scalar(select(Hotel.name).where(Hotel.city == CITY)) == "Replica Hotel"
+
+
+def test_the_scheduled_report_reads_its_figures_from_the_replica_and_stores_the_run_on_the_primary(
+        app, two_databases, both):
+    from app.reports import services as reports
+    from app.reports.models import ReportRun
+    from app.reports.policies import korean_today
+    from app.core import clock
+    from tests.factories import make_reservation
+
+    _hotel_id, _room_type, replica_only = two_databases
+    with replica_only.app_context():
+        replica_type = db.session.scalars(select(Hotel)).one().room_types[0]
+        for _ in range(3):
+            make_reservation(replica_type)
+        db.session.remove()
+    with both.app_context():
+        make_reservation(db.session.get(type(replica_type), _room_type.id))
+        today = korean_today(clock.now())
+        scheduled = reports.run_report("daily", today, send=False, from_replica=True)
+        assert scheduled.figures["bookings"]["made"] == 3      # the replica's bookings
+        by_hand = reports.run_report("daily", today, send=False)
+        assert by_hand.figures["bookings"]["made"] == 1        # the primary's
+        assert db.session.scalar(select(func.count()).select_from(ReportRun)) == 1
+        db.session.remove()
+    with replica_only.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportRun)) == 0
+        db.session.remove()

@@ -7,7 +7,7 @@ from workers import job
 def run_daily_report() -> dict:
     """18:00 KST: today's daily report, computed, stored and emailed once. Safe twice: the second run
     re-computes the figures and sends nothing."""
-    run = services.run_report("daily")
+    run = services.run_report("daily", from_replica=True)
     return {"kind": run.kind, "periodStart": run.period_start.isoformat(), "sent": run.sent_at is not None}
 
 
