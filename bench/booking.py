@@ -51,7 +51,10 @@ CONCURRENCIES = (16, 64)
 SEARCH_RATE = 100
 BOOKING_RATE = 30
 HOT_NIGHTS = 2
-TARGETS = {"hot": 0.50, "spread": 0.80, "p99_ms": 100.0}
+#: HTTP ≥ 60 % of the raw transaction's throughput (hot and spread, 16 and 64 clients), server CPU per
+#: booking ≤ 4 ms (gunicorn workers, the spread phases), booking p99 ≤ 100 ms at 30/s (seed 003 asks
+#: for 500 ms).
+TARGETS = {"http_vs_raw": 0.60, "server_cpu_ms": 4.0, "p99_ms": 100.0}
 
 SERVER_ENV = {
     "DATABASE_URL": DATABASE_URL,
@@ -393,14 +396,15 @@ def report(rows, search, steady, checks, n_sql: int, n_in_tx: int) -> None:
     _open_line(steady, 201)
 
     log("\n5. Targets (ratios from this run)")
+    for scenario in ("hot", "spread"):
+        for clients in CONCURRENCIES:
+            ratio = rows[(scenario, clients)]["ratios"][0]
+            _target(f"{scenario} HTTP ≥ {TARGETS['http_vs_raw']:.0%} of the raw transaction, {clients} clients",
+                    ratio, ratio >= TARGETS["http_vs_raw"])
     for clients in CONCURRENCIES:
-        ratio = rows[("hot", clients)]["ratios"][0]
-        _target(f"hot HTTP ≥ {TARGETS['hot']:.0%} of the raw transaction, {clients} clients", ratio,
-                ratio >= TARGETS["hot"])
-    for clients in CONCURRENCIES:
-        ratio = rows[("spread", clients)]["ratios"][1]
-        _target(f"spread HTTP ≥ {TARGETS['spread']:.0%} of the one-query page, {clients} clients", ratio,
-                ratio >= TARGETS["spread"])
+        server_ms = rows[("spread", clients)]["http"].extra["cpu"].per_request_ms()[1]
+        log(f"  {'met' if server_ms <= TARGETS['server_cpu_ms'] else 'MISSED':<6}  server CPU per booking ≤ "
+            f"{TARGETS['server_cpu_ms']:g} ms (spread, {clients} clients): {server_ms:.2f} ms")
     log(f"  {'met' if steady.p99_ms <= TARGETS['p99_ms'] else 'MISSED':<6}  booking p99 ≤ "
         f"{TARGETS['p99_ms']:.0f} ms at {BOOKING_RATE}/s: {steady.p99_ms:.1f} ms")
 

@@ -6,7 +6,8 @@ same order, taking the same locks and writing the same rows: the idempotency
 lookup, the hotel + room type and rates reads, the booking-code check, the
 hotel row held open (FOR SHARE), the key row (with its response), the nights
 locked in date order feeding the guarded UPDATE (one CTE), the reservation,
-its audit event (chain lock, chain head + next id, the chained row), the outbox row (INSERT … ON CONFLICT DO NOTHING), COMMIT.
+the outbox row (INSERT … ON CONFLICT DO NOTHING), its audit event (chain lock, chain head + next
+id, the chained row: the app chains it at commit), COMMIT.
 A deadlock or serialization failure is retried once, as `run_in_transaction` does.
 `bench/booking.py` checks that the app sends as many statements as this.
 
@@ -112,6 +113,8 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
         raise SoldOutError()
     ex(SQL["reservation"], p)
     p["res"] = cur.fetchone()[0]
+    p["dedupe"] = f"booking_received:email:{p['pid']}"
+    ex(SQL["outbox row"], p)
     audit_data = {"code": p["code"], "nights": nights, "rooms": 1, "total": p["total"], "channel": "bench-raw"}
     p["audit"] = Jsonb(audit_data)
     p["chain_key"] = CHAIN_LOCK_KEY
@@ -125,8 +128,6 @@ def book(conn: psycopg.Connection, hotel_id: int, room_type_id: int, check_in: d
                               "from_state": None, "to_state": "pending", "reason": None, "data": audit_data,
                               "request_id": p["rid"]}, p["prev"])
     ex(SQL["audit event"], p)
-    p["dedupe"] = f"booking_received:email:{p['pid']}"
-    ex(SQL["outbox row"], p)
     conn.commit()
 
 
