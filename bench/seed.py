@@ -108,6 +108,8 @@ def seed(url: str) -> Catalog:
             FROM room_types rt CROSS JOIN generate_series(%(a)s::date, %(b)s::date, interval '1 day') AS n
             WHERE extract(isodow FROM n) IN (5, 6)
         """, {"a": today, "b": last})
+        conn.execute("UPDATE inventory_nights i SET price = r.price FROM rates r "
+                     "WHERE r.room_type_id = i.room_type_id AND r.night = i.night")
         spread = [tuple(r) for r in conn.execute(
             "SELECT hotel_id, id FROM room_types WHERE id <> %s ORDER BY id", (hot_type,))]
         conn.commit()

@@ -210,16 +210,26 @@ def _peak(night: date, country: str) -> bool:
     return (night.month, night.day) in {(12, 31), (1, 1)} or (night.month == 9 and 15 <= night.day <= 18)
 
 
-def night_price(base: int, night: date, country: str) -> int:
-    """The price of one night (app.catalog.demo._seed_rates' rule); a rate row exists when it differs."""
+def _category(night: date, country: str) -> tuple[bool, bool, bool]:
+    """What a night's price depends on besides the base price: (weekend, July–August, peak)."""
+    return night.weekday() in (4, 5), night.month in (7, 8), _peak(night, country)
+
+
+def _price_for(base: int, category: tuple[bool, bool, bool]) -> int:
+    weekend, summer, peak = category
     price = base
-    if night.weekday() in (4, 5):
+    if weekend:
         price = price * 125 // 100
-    if night.month in (7, 8):
+    if summer:
         price = price * 130 // 100
-    if _peak(night, country):
+    if peak:
         price = price * 150 // 100
     return price // 1000 * 1000
+
+
+def night_price(base: int, night: date, country: str) -> int:
+    """The price of one night (app.catalog.demo._seed_rates' rule); a rate row exists when it differs."""
+    return _price_for(base, _category(night, country))
 
 
 # Same rule in SQL, for INSERT … SELECT over generate_series (integer arithmetic, as above).
@@ -538,29 +548,38 @@ def _copy(conn, table: str, columns: str, rows) -> None:
             copy.write_row(row)
 
 
-def _inventory_rows(types: list[tuple], rooms: list[int], reserved: array, today: date, n_nights: int):
+def _inventory_rows(types: list[tuple], rooms: list[int], reserved: array, today: date, n_nights: int,
+                    countries: dict[int, str]):
     nights = [today + timedelta(days=d) for d in range(n_nights)]
+    categories = {country: [_category(night, country) for night in nights] for country in set(countries.values())}
     row_id = 0
     for i, t in enumerate(types):
-        type_id, hotel_id, total = t[0], t[1], rooms[i]
+        type_id, hotel_id, total, base_price = t[0], t[1], rooms[i], t[10]
+        night_categories = categories[countries[hotel_id]]
+        prices = {}
+        for category in set(night_categories):
+            price = _price_for(base_price, category)
+            prices[category] = price if price != base_price else None  # as the rates: a row where it differs
         base = i * n_nights
         for d, night in enumerate(nights):
             row_id += 1
-            yield row_id, hotel_id, type_id, night, total, reserved[base + d]
+            yield row_id, hotel_id, type_id, night, total, reserved[base + d], prices[night_categories[d]]
 
 
-def load_inventory_copy(conn, types, rooms, reserved, today, n_nights) -> None:
-    """COPY FREEZE (binary) of every (room type, night) row, `reserved` computed in Python."""
+def load_inventory_copy(conn, types, rooms, reserved, today, n_nights, countries) -> None:
+    """COPY FREEZE (binary) of every (room type, night) row, `reserved` and the night's rate computed
+    in Python (the rule the rates were written with)."""
     conn.execute("TRUNCATE inventory_nights")  # same transaction: lets COPY write the rows frozen
-    with conn.cursor().copy("COPY inventory_nights (id, hotel_id, room_type_id, night, total, reserved) "
+    with conn.cursor().copy("COPY inventory_nights (id, hotel_id, room_type_id, night, total, reserved, price) "
                             "FROM STDIN (FORMAT BINARY, FREEZE)") as copy:
-        copy.set_types(["int4", "int4", "int4", "date", "int4", "int4"])
-        for row in _inventory_rows(types, rooms, reserved, today, n_nights):
+        copy.set_types(["int4", "int4", "int4", "date", "int4", "int4", "int4"])
+        for row in _inventory_rows(types, rooms, reserved, today, n_nights, countries):
             copy.write_row(row)
 
 
-def load_inventory_sql(conn, types, rooms, reserved, today, n_nights) -> None:
-    """INSERT … SELECT over generate_series; `reserved` joined from a COPYed table of the held nights."""
+def load_inventory_sql(conn, types, rooms, reserved, today, n_nights, countries) -> None:
+    """INSERT … SELECT over generate_series; `reserved` joined from a COPYed table of the held nights,
+    the night's rate from the rates."""
     conn.execute("CREATE TEMP TABLE bench_held (room_type_id int, night date, rooms int) ON COMMIT DROP")
     conn.execute("CREATE TEMP TABLE bench_totals (room_type_id int, hotel_id int, total int) ON COMMIT DROP")
 
@@ -576,11 +595,12 @@ def load_inventory_sql(conn, types, rooms, reserved, today, n_nights) -> None:
     conn.execute("ANALYZE bench_held")
     conn.execute("ANALYZE bench_totals")
     conn.execute("""
-        INSERT INTO inventory_nights (hotel_id, room_type_id, night, total, reserved)
-        SELECT t.hotel_id, t.room_type_id, n.night, t.total, coalesce(h.rooms, 0)
+        INSERT INTO inventory_nights (hotel_id, room_type_id, night, total, reserved, price)
+        SELECT t.hotel_id, t.room_type_id, n.night, t.total, coalesce(h.rooms, 0), r.price
         FROM bench_totals t
         CROSS JOIN (SELECT d::date AS night FROM generate_series(%s::date, %s::date, '1 day') AS d) n
         LEFT JOIN bench_held h ON h.room_type_id = t.room_type_id AND h.night = n.night
+        LEFT JOIN rates r ON r.room_type_id = t.room_type_id AND r.night = n.night
         ORDER BY t.room_type_id, n.night""", (today, today + timedelta(days=n_nights - 1)))
 
 
@@ -599,7 +619,10 @@ CONSISTENCY_SQL = HELD_NIGHTS + """
          LEFT JOIN (SELECT room_type_id, count(*) AS rooms FROM rooms
                     WHERE active AND status IN ('available', 'occupied', 'cleaning') GROUP BY 1) c
                 ON c.room_type_id = i.room_type_id
-         WHERE i.hotel_id <> rt.hotel_id OR i.total <> coalesce(c.rooms, 0))
+         WHERE i.hotel_id <> rt.hotel_id OR i.total <> coalesce(c.rooms, 0)),
+        (SELECT count(*) FROM inventory_nights i
+         LEFT JOIN rates r ON r.room_type_id = i.room_type_id AND r.night = i.night
+         WHERE i.price IS DISTINCT FROM r.price)
 """
 
 
@@ -669,7 +692,8 @@ def generate(url: str, hotels: int = FULL["hotels"], nights: int = FULL["nights"
         with _step(timings, f"COPY reservations ({len(booking_rows):,})", quiet):
             _copy(conn, "reservations", RESERVATION_COLUMNS, booking_rows)
         with _step(timings, f"inventory nights ({len(type_rows) * nights:,}, {inventory_method})", quiet):
-            INVENTORY_METHODS[inventory_method](conn, type_rows, rooms, reserved, today, nights)
+            INVENTORY_METHODS[inventory_method](conn, type_rows, rooms, reserved, today, nights,
+                                                {h[0]: h[4] for h in hotel_rows})
         for table in ("hotels", "room_types", "reservations", "inventory_nights"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                          f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
@@ -688,7 +712,7 @@ def generate(url: str, hotels: int = FULL["hotels"], nights: int = FULL["nights"
         with _step(timings, "VACUUM ANALYZE", quiet):
             conn.execute("VACUUM ANALYZE")
         with _step(timings, "consistency check (one query)", quiet):
-            differ, over, held_flag, totals = conn.execute(CONSISTENCY_SQL).fetchone()
+            differ, over, held_flag, totals, prices = conn.execute(CONSISTENCY_SQL).fetchone()
         counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in ("hotels", "room_types", "rooms", "rates", "inventory_nights", "reservations")}
         by_status = dict(conn.execute("SELECT status, count(*) FROM reservations GROUP BY 1 ORDER BY 1").fetchall())
@@ -697,7 +721,7 @@ def generate(url: str, hotels: int = FULL["hotels"], nights: int = FULL["nights"
             WHERE i.reserved + 1 > i.total * rt.overbooking_percent / 100""").fetchone()[0]
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
     total = time.perf_counter() - started
-    consistent = differ == over == held_flag == totals == 0
+    consistent = differ == over == held_flag == totals == prices == 0
     log(f"  {'total':<58} {total:8.1f} s", quiet)
     log("Rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f"; database {size}", quiet)
     log("Reservations: " + ", ".join(f"{s} {n:,}" for s, n in by_status.items())
@@ -710,7 +734,8 @@ def generate(url: str, hotels: int = FULL["hotels"], nights: int = FULL["nights"
         f"({len(after[0])} indexes, {len(after[1])} constraints)", quiet)
     log(f"{'ok' if consistent else 'NOT OK':<6}  reserved = rooms of pending/paid/checked-in bookings on every night "
         f"({differ} nights differ), no night above its cap ({over}), inventory_held matches the status "
-        f"({held_flag} differ), totals = the rooms of each type ({totals} differ)", quiet)
+        f"({held_flag} differ), totals = the rooms of each type ({totals} differ), each night's price = its "
+        f"rate ({prices} differ)", quiet)
     return {"url": url, "today": today, "hotels": hotels, "nights": nights, "bookings": bookings,
             "counts": counts, "by_status": by_status, "timings": timings, "total_seconds": total,
             "cities": city_counts, "schema_same": schema_same, "consistent": consistent, "sold_out": sold_out,

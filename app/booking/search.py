@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import load_only
 
 from app.booking import policies, search_cache
-from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
+from app.catalog.models import Hotel, InventoryNight, RoomType
 from app.catalog.states import HotelStatus
 from app.core import clock
 from app.core.db import among
@@ -154,15 +154,13 @@ def _room_types_free(query: SearchQuery, hotel_ids: list[int]):
     rooms_left, stay_price, per_night), the price range applied (a subquery)."""
     nights = query.nights
     left = (InventoryNight.total * RoomType.overbooking_percent) // 100 - InventoryNight.reserved
-    stay_price = func.sum(func.coalesce(Rate.price, RoomType.base_price))
+    stay_price = func.sum(func.coalesce(InventoryNight.price, RoomType.base_price))
     stmt = (
         select(RoomType.hotel_id.label("hotel_id"), RoomType.id.label("rt_id"),
                func.min(left).label("rooms_left"), stay_price.label("stay_price"),
                ((stay_price + (nights - 1)) // nights).label("per_night"))  # rounded up: never understates
         .join(InventoryNight, and_(InventoryNight.room_type_id == RoomType.id,
                                    InventoryNight.night >= query.check_in, InventoryNight.night < query.check_out))
-        .outerjoin(Rate, and_(Rate.room_type_id == InventoryNight.room_type_id, Rate.night == InventoryNight.night,
-                              Rate.night >= query.check_in, Rate.night < query.check_out))
         .where(among(RoomType.hotel_id, hotel_ids), RoomType.active.is_(True),
                RoomType.max_occupancy >= query.guests)
         .group_by(RoomType.hotel_id, RoomType.id)

@@ -150,4 +150,7 @@ def _seed_rates(room_type, base_price: int, days: int) -> None:
     from app.core.db import upsert
 
     upsert(Rate, rows, ["room_type_id", "night"], ["price"])
+    from app.catalog.services import copy_rates_to_inventory
+
+    copy_rates_to_inventory(room_type.id, today, today + timedelta(days=days))
     db.session.commit()

@@ -120,7 +120,10 @@ class InventoryNight(db.Model):
     """Rooms of one type for one night: `total` sellable rooms, `reserved` held.
 
     `reserved` only ever changes through the booking service's guarded
-    statements (DESIGN invariant 1).
+    statements (DESIGN invariant 1). `price` is the night's rate, kept equal to
+    the `rates` row by the only writers of rates (catalog.set_rates, the demo
+    data) and by sync_inventory for new nights; null: the room type's base
+    price. Search and the hotel pages read it instead of probing `rates`.
     """
 
     __tablename__ = "inventory_nights"
@@ -131,10 +134,12 @@ class InventoryNight(db.Model):
     night: Mapped[date] = mapped_column(Date, nullable=False)
     total: Mapped[int] = mapped_column(default=0, nullable=False)
     reserved: Mapped[int] = mapped_column(default=0, nullable=False)
+    price: Mapped[int | None] = mapped_column(nullable=True)
 
     __table_args__ = (
         UniqueConstraint("room_type_id", "night"),
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+        CheckConstraint("price IS NULL OR price >= 0", name="price_non_negative"),
         CheckConstraint("total >= 0", name="total_non_negative"),
     )
 

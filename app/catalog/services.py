@@ -260,6 +260,7 @@ def set_rates(room_type: RoomType, start: date, end: date, price: int, weekdays:
         select(Rate.night, Rate.price).where(Rate.room_type_id == room_type.id, Rate.night.in_(nights)))} \
         if nights else {}
     upsert(Rate, rows, ["room_type_id", "night"], ["price"])
+    copy_rates_to_inventory(room_type.id, start, end)
     search_cache.touch_catalog(db.session)
     audit.record("rates.set", entity_type="room_type", entity_id=room_type.id, actor=actor,
                  data={"from": start.isoformat(), "to": end.isoformat(), "price": price,
@@ -281,6 +282,19 @@ def sellable_rooms(room_type_id: int) -> int:
     ) or 0
 
 
+def copy_rates_to_inventory(room_type_id: int, start: date, end: date) -> None:
+    """Each inventory night of [start, end) takes its rate's price (null: no rate, the base price
+    applies), after the rates were written in this transaction (no commit). PostgreSQL: the
+    nights are locked in date order first, as bookings lock them."""
+    where = (InventoryNight.room_type_id == room_type_id, InventoryNight.night >= start, InventoryNight.night < end)
+    if is_postgres():
+        db.session.execute(select(InventoryNight.id).where(*where).order_by(InventoryNight.night).with_for_update())
+    rate = (select(Rate.price).where(Rate.room_type_id == InventoryNight.room_type_id,
+                                     Rate.night == InventoryNight.night).scalar_subquery())
+    db.session.execute(update(InventoryNight).where(*where).values(price=rate)
+                       .execution_options(synchronize_session=False))
+
+
 def sync_inventory(room_type: RoomType, start: date | None = None) -> None:
     """Keep the inventory calendar in step with the rooms (no commit).
 
@@ -293,8 +307,10 @@ def sync_inventory(room_type: RoomType, start: date | None = None) -> None:
     today = start or clock.local_today(hotel.timezone)
     horizon = current_app.config["INVENTORY_HORIZON_DAYS"]
     total = sellable_rooms(room_type.id)
-    rows = [{"hotel_id": hotel.id, "room_type_id": room_type.id, "night": today + timedelta(days=i),
-             "total": total, "reserved": 0} for i in range(horizon)]
+    rates = dict(db.session.execute(select(Rate.night, Rate.price).where(
+        Rate.room_type_id == room_type.id, Rate.night >= today)).tuples().all())
+    rows = [{"hotel_id": hotel.id, "room_type_id": room_type.id, "night": night, "total": total, "reserved": 0,
+             "price": rates.get(night)} for night in (today + timedelta(days=i) for i in range(horizon))]
     insert_ignoring_duplicates(InventoryNight, rows, ["room_type_id", "night"])
     search_cache.touch_catalog(db.session)
     where = (InventoryNight.room_type_id == room_type.id, InventoryNight.night >= today,

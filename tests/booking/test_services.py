@@ -311,3 +311,47 @@ def test_revival_refuses_when_the_rooms_were_sold_meanwhile():
     db.session.rollback()
     assert db.session.get(Reservation, r.id).status == ReservationStatus.CANCELED
     assert reserved_total(room_type, start, 2) == [0, 1]
+
+
+def test_each_inventory_night_carries_its_rate_so_search_and_booking_price_a_stay_alike(app):
+    """Search and the hotel pages read the night's price from its inventory row; a booking prices
+    the stay from the rates. set_rates, the horizon's new nights and a base price change keep the
+    two equal."""
+    from sqlalchemy import select
+
+    from app.booking.queries import availability_by_room_type
+    from app.catalog.models import InventoryNight, Rate
+    from app.catalog.services import set_rates, sync_inventory
+    from app.extensions import db
+
+    room_type = make_room_type(base_price=100_000)
+    start = future(3)
+    # Fridays and Saturdays of five weeks, and one night beyond today's horizon.
+    horizon_end = future(0) + timedelta(days=app.config["INVENTORY_HORIZON_DAYS"])
+    set_rates(room_type, start, start + timedelta(days=35), 150_000, weekdays=[4, 5])
+    set_rates(room_type, horizon_end, horizon_end + timedelta(days=1), 210_000)
+    set_rates(room_type, start + timedelta(days=1), start + timedelta(days=2), 120_000)  # overwrites one night
+
+    def mismatches():
+        rates = dict(db.session.execute(select(Rate.night, Rate.price).where(
+            Rate.room_type_id == room_type.id)).tuples().all())
+        nights = db.session.execute(select(InventoryNight.night, InventoryNight.price).where(
+            InventoryNight.room_type_id == room_type.id)).tuples().all()
+        return [(night, price, rates.get(night)) for night, price in nights if price != rates.get(night)]
+
+    assert mismatches() == []
+    assert db.session.scalar(select(InventoryNight.price).where(
+        InventoryNight.room_type_id == room_type.id, InventoryNight.night == start + timedelta(days=1))) == 120_000
+    # The next day's horizon brings the night whose rate was set in advance.
+    sync_inventory(room_type, start=future(1))
+    db.session.commit()
+    assert db.session.scalar(select(InventoryNight.price).where(
+        InventoryNight.room_type_id == room_type.id, InventoryNight.night == horizon_end)) == 210_000
+    assert mismatches() == []
+    # A stay over rated and unrated nights costs the same in search and in the booking.
+    check_in, check_out = start, start + timedelta(days=9)
+    shown = availability_by_room_type([room_type.id], check_in, check_out)[room_type.id].total_price
+    booked = create_reservation(booking_request(room_type, check_in=check_in, nights=9),
+                                idempotency_key="price-1").reservation
+    assert shown == booked.total_amount
+    assert booked.total_amount != 9 * 100_000  # some nights had rates
