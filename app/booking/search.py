@@ -188,16 +188,18 @@ def _page_of_hits(session, query: SearchQuery) -> list[Any]:
     if not hotel_rows:
         return [0, []]
     free = _room_types_free(query, [row.id for row in hotel_rows])
-    lowest = func.min(free.c.per_night)
-    per_hotel = (select(free.c.hotel_id, lowest.label("lowest"), func.count().over().label("matched"))
-                 .join(Hotel, Hotel.id == free.c.hotel_id)
-                 .group_by(free.c.hotel_id, Hotel.star_rating, Hotel.name))
+    # Aggregated per hotel first, then joined to the hotels for the order: one hotel lookup per
+    # matching hotel, not one per matching room type.
+    agg = (select(free.c.hotel_id, func.min(free.c.per_night).label("lowest"))
+           .group_by(free.c.hotel_id).subquery("per_hotel"))
+    per_hotel = (select(agg.c.hotel_id, agg.c.lowest, func.count().over().label("matched"))
+                 .join(Hotel, Hotel.id == agg.c.hotel_id))
     if query.sort_by == "rating":
-        per_hotel = per_hotel.order_by(Hotel.star_rating.desc(), lowest, free.c.hotel_id)
+        per_hotel = per_hotel.order_by(Hotel.star_rating.desc(), agg.c.lowest, agg.c.hotel_id)
     elif query.sort_by == "name":
-        per_hotel = per_hotel.order_by(func.lower(Hotel.name), free.c.hotel_id)
+        per_hotel = per_hotel.order_by(func.lower(Hotel.name), agg.c.hotel_id)
     else:
-        per_hotel = per_hotel.order_by(lowest, Hotel.star_rating.desc(), free.c.hotel_id)
+        per_hotel = per_hotel.order_by(agg.c.lowest, Hotel.star_rating.desc(), agg.c.hotel_id)
     page = session.execute(per_hotel.limit(query.page_size).offset((query.page - 1) * query.page_size)).all()
     if not page:  # past the last page: the count still says how many there are
         matched = session.scalar(select(func.count(func.distinct(free.c.hotel_id))))
