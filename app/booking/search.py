@@ -161,8 +161,9 @@ def _room_types_free(query: SearchQuery, hotel_ids: list[int]):
                ((stay_price + (nights - 1)) // nights).label("per_night"))  # rounded up: never understates
         .join(InventoryNight, and_(InventoryNight.room_type_id == RoomType.id,
                                    InventoryNight.night >= query.check_in, InventoryNight.night < query.check_out))
-        .where(among(RoomType.hotel_id, hotel_ids), RoomType.active.is_(True),
-               RoomType.max_occupancy >= query.guests)
+        # The nights are found by hotel (index on hotel_id, night): one descent per hotel.
+        .where(among(RoomType.hotel_id, hotel_ids), among(InventoryNight.hotel_id, hotel_ids),
+               RoomType.active.is_(True), RoomType.max_occupancy >= query.guests)
         .group_by(RoomType.hotel_id, RoomType.id)
         # every night in the calendar (a night beyond the horizon is missing) and a room left on each
         .having(func.count() == nights, func.min(left) >= 1)

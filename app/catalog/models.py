@@ -140,6 +140,8 @@ class InventoryNight(db.Model):
         UniqueConstraint("room_type_id", "night"),
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("price IS NULL OR price >= 0", name="price_non_negative"),
+        # A search reads a city's nights hotel by hotel (migration 0025).
+        Index("ix_inventory_nights_hotel_id_night", "hotel_id", "night"),
         CheckConstraint("total >= 0", name="total_non_negative"),
     )
 
