@@ -5,8 +5,10 @@ throughput for a no-op job, all in one run.
 
 1. Hold expiry: 10,000 and then 100,000 card holds that ended a minute ago are
    written in bulk, and the periodic job (`workers.jobs.booking.expire_holds`)
-   is run by a real `rq worker --burst` (FrontdeskWorker, as the Procfile).
-   The figure is the job's own duration (RQ's started/ended timestamps).
+   is run by one and then by two real `rq worker` processes (FrontdeskWorker, as
+   the Procfile): with a backlog the job calls in a helper job that a second
+   worker runs alongside. The figure is the jobs' own duration (RQ's
+   started/ended timestamps, from the job's start to the later end).
    Afterwards every hold must be canceled with its rooms given back, one audit
    event each and its messages queued — a fast run that is wrong is a failure.
 2. Payouts per second against the sandbox bank with zero latency, beside a
@@ -16,7 +18,8 @@ throughput for a no-op job, all in one run.
 Settings (environment): BENCH_WORKERS_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/fd_bench_workers — everything in it is
 dropped), BENCH_EXPIRY_SIZES (default "10000,100000"), BENCH_EXPIRY_HOTELS
-(default 100: the holds are spread over their 500 room types), BENCH_PAYOUTS and
+(default 100: the holds are spread over their 500 room types), BENCH_EXPIRY_WORKERS
+(default "1,2": worker processes), BENCH_PAYOUTS and
 BENCH_NOOPS (default 200 each). Redis is a scratch redis-server on a free port.
 """
 from __future__ import annotations
@@ -39,6 +42,8 @@ from bench.workers_payouts import _bench as bench_payouts  # noqa: E402
 from bench.seed import empty_database  # noqa: E402
 from bench.workers_payouts import _start_redis  # noqa: E402
 
+#: Worker processes the expiry is measured with (the job calls in a helper job when there is a backlog).
+WORKER_COUNTS = [int(w) for w in os.environ.get("BENCH_EXPIRY_WORKERS", "1,2").split(",") if w.strip()]
 #: Hotels the holds are spread over (five room types each).
 HOTELS = int(os.environ.get("BENCH_EXPIRY_HOTELS", "100"))
 CITIES = ("Seoul", "Busan", "Jeju", "Incheon", "Daegu", "Gyeongju", "Tokyo", "Osaka")
@@ -80,6 +85,21 @@ def _seed_expired_holds(n: int, room_types: list[tuple[int, int]]) -> int:
     return sum(held.values())
 
 
+def _wait_for_jobs(job_id: str, helper_id: str, connection, timeout: float = 3600) -> list:
+    """The expiry job and, when it called one in, its helper, once both have ended."""
+    from rq.job import Job
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = [Job.fetch(job_id, connection=connection)]
+        if Job.exists(helper_id, connection):
+            jobs.append(Job.fetch(helper_id, connection=connection))
+        if all(j.get_status() in ("finished", "failed", "stopped", "canceled") for j in jobs):
+            return jobs
+        time.sleep(0.05)
+    raise TimeoutError("the expiry jobs did not finish")
+
+
 def _bench_expiry(sizes: list[int], env: dict) -> bool:
     from rq import Queue
     from rq.job import Job
@@ -100,7 +120,7 @@ def _bench_expiry(sizes: list[int], env: dict) -> bool:
     ids = [rt for _hotel, rt in room_types]
     print(f"  (holds spread over {len(ids)} room types in {HOTELS} hotels, {len(CITIES)} cities)", flush=True)
     ok = True
-    for n in sizes:
+    for n, workers in ((n, w) for n in sizes for w in WORKER_COUNTS):
         seeded = time.perf_counter()
         _seed_expired_holds(n, room_types)
         seed_seconds = time.perf_counter() - seeded
@@ -112,17 +132,30 @@ def _bench_expiry(sizes: list[int], env: dict) -> bool:
         before_messages = db.session.scalar(select(func.count()).select_from(OutboxMessage))
         db.session.remove()
         job = Queue("low", connection=redis_connection()).enqueue(
-            "workers.jobs.booking.expire_holds", job_id=f"bench-expire-{n}", job_timeout=3600)
-        subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", env["REDIS_URL"],
-                        "--path", str(ROOT), "--worker-class", "workers.worker.FrontdeskWorker",
-                        "--logging_level", "WARNING", "low"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        job = Job.fetch(job.id, connection=redis_connection())
-        if job.get_status() != "finished":
-            print(f"FAILED: the expiry job ended {job.get_status()}")
+            "workers.jobs.booking.expire_holds", job_id=f"bench-expire-{n}-{workers}", job_timeout=3600)
+        helper_id = "booking-expire_holds-helper"
+        if Job.exists(helper_id, redis_connection()):  # the previous run's: the wait below reads this id
+            Job.fetch(helper_id, connection=redis_connection()).delete()
+        # Worker processes as the Procfile starts them (not --burst: a second burst worker would leave
+        # before the job calls in its helper); stopped once the job and its helper have finished.
+        procs = [subprocess.Popen([sys.executable, "-m", "rq.cli", "worker", "--url", env["REDIS_URL"],
+                                   "--path", str(ROOT), "--worker-class", "workers.worker.FrontdeskWorker",
+                                   "--logging_level", "WARNING", "low"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL) for _ in range(workers)]
+        try:
+            jobs = _wait_for_jobs(job.id, helper_id, redis_connection())
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
+        if any(j.get_status() != "finished" for j in jobs):
+            print(f"FAILED: the expiry jobs ended {[j.get_status() for j in jobs]}")
             return False
-        seconds = (job.ended_at - job.started_at).total_seconds()
-        canceled = job.return_value()
+        job = jobs[0]
+        seconds = (max(j.ended_at for j in jobs) - job.started_at).total_seconds()
+        by_job = [j.return_value() for j in jobs]
+        canceled = sum(by_job)
         still_pending = db.session.scalar(select(func.count()).select_from(Reservation).where(
             Reservation.status == "pending"))
         reserved = db.session.scalar(select(func.coalesce(func.sum(InventoryNight.reserved), 0)).where(
@@ -132,7 +165,8 @@ def _bench_expiry(sizes: list[int], env: dict) -> bool:
         db.session.remove()
         checks = canceled == n and still_pending == 0 and reserved == 0 and audits == n and messages == 2 * n
         ok = ok and checks
-        print(f"  {n:>7,} expired holds: job took {seconds:6.1f} s ({n / seconds:7.0f} holds/s); "
+        print(f"  {n:>7,} expired holds, {workers} worker{'s' if workers > 1 else ' '}: took {seconds:6.1f} s "
+              f"({n / seconds:7.0f} holds/s; per job {'+'.join(f'{c:,}' for c in by_job)}); "
               f"seeding took {seed_seconds:.1f} s; checks {'ok' if checks else 'FAILED'} "
               f"(canceled {canceled}, rooms still held {reserved}, audit events {audits}, messages {messages})",
               flush=True)
@@ -161,7 +195,7 @@ def main() -> int:
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-            print(f"1. Hold expiry on {backend} (the periodic job, run by rq worker --burst)", flush=True)
+            print(f"1. Hold expiry on {backend} (the periodic job, run by real rq worker processes)", flush=True)
             ok = _bench_expiry(sizes, env)
         print("2. Payouts against the sandbox bank (zero latency) beside RQ's no-op job", flush=True)
         args = argparse.Namespace(payouts=int(os.environ.get("BENCH_PAYOUTS", "200")),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -606,7 +607,8 @@ NO_DEPOSIT_REASON = "No deposit within 24 hours"
 EXPIRY_BATCH = 2000
 
 
-def expire_due_holds(now: datetime | None = None, *, batch_size: int = EXPIRY_BATCH) -> int:
+def expire_due_holds(now: datetime | None = None, *, batch_size: int | None = None,
+                     on_backlog: Callable[[], None] | None = None) -> int:
     """Cancel pending card bookings whose hold has ended (seed 003: 15 minutes).
 
     Each: pending → canceled (guarded: `status = 'pending' AND hold_expires_at
@@ -616,10 +618,12 @@ def expire_due_holds(now: datetime | None = None, *, batch_size: int = EXPIRY_BA
     100,000 expired holds take seconds, not hours. Safe to run twice, and
     concurrently: rows another transaction holds (a payment completing right
     now) are skipped and looked at again on the next run. Returns how many
-    were canceled.
+    were canceled. `on_backlog` is called once, after the first batch, when
+    that batch was full (more are due): the job uses it to bring in a helper.
     """
     return _cancel_expired(now or clock.now(), bank_transfer=False, reason=HOLD_EXPIRED_REASON,
-                           actor=Actor.system("hold-expiry"), batch_size=batch_size)
+                           actor=Actor.system("hold-expiry"),
+                           batch_size=EXPIRY_BATCH if batch_size is None else batch_size, on_backlog=on_backlog)
 
 
 def cancel_unpaid_bank_transfers(now: datetime | None = None, *, batch_size: int = EXPIRY_BATCH) -> int:
@@ -637,7 +641,8 @@ def cancel_unpaid_bank_transfers(now: datetime | None = None, *, batch_size: int
                            actor=Actor.system("bank-transfer-auto-cancel"), batch_size=batch_size)
 
 
-def _cancel_expired(now: datetime, *, bank_transfer: bool, reason: str, actor: Actor, batch_size: int) -> int:
+def _cancel_expired(now: datetime, *, bank_transfer: bool, reason: str, actor: Actor, batch_size: int,
+                    on_backlog: Callable[[], None] | None = None) -> int:
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     next_state(ReservationStatus.PENDING, ReservationStatus.CANCELED)  # the table allows it
@@ -650,6 +655,9 @@ def _cancel_expired(now: datetime, *, bank_transfer: bool, reason: str, actor: A
         total += canceled
         if selected < batch_size or canceled + held == 0:
             break
+        if on_backlog is not None:
+            on_backlog()
+            on_backlog = None
     if total:
         log.info("expired holds canceled", extra={"count": total, "bank_transfer": bank_transfer})
     return total

@@ -79,6 +79,7 @@ JOB_LABELS: dict[str, Any] = {
     "workers.jobs.refunds.run_card_refund": _l("Refunding the card"),
     "workers.jobs.refunds.run_refund_check": _l("Asking the card company about a refund"),
     "workers.jobs.booking.expire_holds": _l("Ending unpaid holds"),
+    "workers.jobs.booking.expire_holds_helper": _l("Ending unpaid holds"),
     "workers.jobs.payments.settle_pending_card_payments": _l("Checking card payments"),
 }
 JOB_STATUS_LABELS = {"started": _l("running (or stopped without an answer)"), "finished": _l("done"),
