@@ -18,10 +18,14 @@ from app.core.errors import ValidationFailed
 
 LANGUAGES = ("ko", "ja", "en")
 PAYMENT_METHODS = ("card", "bank_transfer")
+#: A booking whose coupon covers the whole price: nothing to pay, confirmed at once.
+PAID_BY_COUPON = "coupon"
+PAID_BY_COUPON_REASON = "Paid in full by coupon"
 MAX_ROOMS = 9
 MAX_NAME = 100
 MAX_TEXT = 2000
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{5,28}$")
+
 
 def hold_duration(method: str, config: dict) -> timedelta:
     """15 minutes for a card, 24 hours for a bank transfer (settings)."""

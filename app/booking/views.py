@@ -60,6 +60,8 @@ from app.extensions import db
 from app.payments.gateway import uses_sandbox_gateway
 from app.payments.services import deposit_instructions, pay_by_card, start_bank_transfer
 from app.payments.states import PaymentMethod, PaymentStatus
+from app.refunds.coupons import coupon_use
+from app.refunds.policies import FULL_REFUND_DAYS
 from app.catalog import i18n as catalog_i18n
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ CANCELABLE = (ReservationStatus.PENDING, ReservationStatus.PAID)
 
 for _helper in (display.lang_url, display.query_url):
     bp.add_app_template_global(_helper)
+bp.add_app_template_global(FULL_REFUND_DAYS, "full_refund_days")
 for _name, _helper in (("isodate", display.iso_date), ("hotel_time", display.hotel_time),
                        ("amenity", display.amenity_name),
                        ("tr_name", catalog_i18n.localized_name), ("tr_description", catalog_i18n.localized_description),
@@ -266,7 +269,7 @@ def book(hotel_id: int, room_type_id: int):
     reservation = outcome.reservation
     _grant(reservation.public_id)
     session.pop(DRAFT, None)
-    if req.payment_method == PaymentMethod.BANK_TRANSFER:
+    if reservation.payment_method == PaymentMethod.BANK_TRANSFER and reservation.status == ReservationStatus.PENDING:
         _open_bank_transfer(reservation, key)
     log.info("booking page: reservation %s", "replayed" if outcome.replayed else "created",
              extra={"reservation": reservation.public_id})
@@ -343,6 +346,7 @@ def _booking_page(reservation: Reservation, card_form: CardForm | None = None, s
         clock_text=display.clock_text(seconds), instructions=instructions,
         card_form=card_form if can_pay_card else None,
         can_cancel=reservation.status in CANCELABLE and not (pending and seconds == 0),
+        coupon=coupon_use(reservation),
         language_name=LANGUAGE_NAMES.get(reservation.language, reservation.language),
         search_args=Stay(reservation.check_in, reservation.check_out, reservation.number_of_guests).args(
             location=reservation.hotel.city),
@@ -490,7 +494,7 @@ def canceled(public_id: str):
     card = next((p for p in payments if p.method == PaymentMethod.CARD and p.status == PaymentStatus.COMPLETED),
                 None)
     return render_template("booking/canceled.html", r=reservation, hotel=reservation.hotel,
-                           refund=refunds[-1] if refunds else None, card=card,
+                           refund=refunds[-1] if refunds else None, card=card, coupon=coupon_use(reservation),
                            language_name=LANGUAGE_NAMES.get(reservation.language, reservation.language),
                            search_args=Stay(reservation.check_in, reservation.check_out,
                                             reservation.number_of_guests).args(location=reservation.hotel.city))
