@@ -23,7 +23,7 @@ def test_sample_context_covers_every_event_and_key():
         assert set(keys) <= set(SAMPLE_CONTEXT[event]), event
 
 
-STANDALONE = ("booking_conflict_apology",)
+STANDALONE = ("booking_conflict_apology", "booking_codes")
 
 
 def _message(event, lang, channel, reservation):
@@ -64,6 +64,9 @@ def _check_rendering(event, lang, channel, reservation):
         assert format_date(reservation.check_in, DATE_FORMATS[lang], locale=lang) in text
     else:
         assert "Hotel Han River" in text and "Seoul Garden Hotel" in text
+    if event == "booking_codes":
+        assert "FD-7K3M9Q" in text and "FD-4M2Q9X" in text and "/booking/open/abc.def.ghi" in text
+        assert "/find?code=" not in text   # no one booking's summary
 
 
 def test_every_template_file_belongs_to_an_event_channel_and_language():
