@@ -85,6 +85,33 @@ def make_paid_reservation(room_type: RoomType | None = None, **kwargs):
     return reservation
 
 
+def make_coupon(*, kind: str = "amount", value: int = 30_000, hotel: Hotel | None = None, days: int = 30,
+                email: str = "minji@example.com", code: str | None = None):
+    """A coupon as compensation gives it (committed): won or percent off, for one hotel or any."""
+    from app.extensions import db
+    from app.refunds.models import Coupon
+
+    coupon = Coupon(code=code or ("FDC" + uuid.uuid4().hex[:8].upper()), kind=kind, value=value,
+                    currency="KRW" if kind == "amount" else None, expires_at=clock.now() + timedelta(days=days),
+                    guest_email=email, reason="test", hotel_id=hotel.id if hotel is not None else None)
+    db.session.add(coupon)
+    db.session.commit()
+    return coupon
+
+
+def make_coupon_reservation(room_type: RoomType | None = None, *, coupon=None, **kwargs):
+    """A booking a coupon paid in full (₩0, paid at once); the coupon is worth the whole price
+    unless one is given. Returns the Reservation."""
+    from dataclasses import replace
+
+    from app.booking.services import create_reservation
+
+    room_type = room_type or make_room_type()
+    coupon = coupon or make_coupon(kind="percent", value=100, hotel=room_type.hotel)
+    req = replace(booking_request(room_type, **kwargs), coupon_code=coupon.code)
+    return create_reservation(req, idempotency_key=str(uuid.uuid4())).reservation
+
+
 def make_operator(role: str = "staff", *, email: str | None = None, language: str = "ko",
                   password: str = DEFAULT_PASSWORD) -> Operator:
     from app.auth.services import create_operator

@@ -190,8 +190,11 @@ SCHEMAS: dict[str, Any] = {
         "paymentMethod": string(enum=["card", "bank_transfer"], default="card"),
         "couponCode": string(maxLength=40, description=(
             "Optional. A coupon given to the guest (percent or won off, once, before it expires, "
-            "possibly for one hotel only). totalPrice is then the price less `discount`; an unknown, "
-            "used, expired or other hotel's coupon is a 422 with fields.couponCode.")),
+            "possibly for one hotel only). totalPrice is then the price less `discount` (never below 0); an "
+            "unknown, used, expired or other hotel's coupon is a 422 with fields.couponCode. A coupon worth the "
+            "whole price (or more) confirms the booking at once: status `paid`, totalPrice 0, holdExpiresAt "
+            "null, paymentMethod `coupon` (GET); paymentMethod is then not used and POST /v1/payments answers "
+            "409 (nothing is owed).")),
         "idempotencyKey": string(maxLength=255, description="Or the Idempotency-Key header; one of them is required.")},
         ("hotelID", "roomTypeID", "checkInDate", "checkOutDate", "guestInfo"), closed=True,
         description="Check-out after check-in, at most 30 nights, not in the past, guests ≤ rooms × maxOccupancy."),
@@ -202,7 +205,8 @@ SCHEMAS: dict[str, Any] = {
                    "policy": obj({"case": string(), "percent": integer(), "reason": string()}),
                    "createdAt": DATETIME}, ("refundID", "status", "amount")),
     "Reservation": obj({**RECEIPT, "numberOfGuests": integer(minimum=1), "roomID": nullable(ID),
-                        "guestInfo": ref("GuestInfo"), "specialRequests": string(), "paymentMethod": string(),
+                        "guestInfo": ref("GuestInfo"), "specialRequests": string(),
+                        "paymentMethod": string(enum=["card", "bank_transfer", "coupon"]),
                         "amountDue": ref("Money"), "createdAt": DATETIME,
                         "payments": {"type": "array", "items": ref("Payment")},
                         "refunds": {"type": "array", "items": ref("Refund")},
@@ -515,7 +519,9 @@ PATHS: dict[str, Any] = {
     "/v1/reservations": {
         "post": op("createReservation", "Hold rooms for a stay", "Reservations",
                    {**ok(ref("ReservationCreated"), "A pending reservation; the same key and body again give "
-                         "this same body.", "201"), "409": ref("SoldOutOrConflict", "responses"),
+                         "this same body. With a coupon worth the whole price it is `paid` at once: "
+                         "`totalPrice` 0, `discount` the list price, `holdExpiresAt` null, nothing to pay.",
+                         "201"), "409": ref("SoldOutOrConflict", "responses"),
                     **errors(404, 422)}, parameters=params("IdempotencyKey"), body="ReservationRequest"),
         "get": op("listReservations", "Reservations (staff)", "Reservations",
                   {**ok(ref("ReservationList"), "Newest first."), **errors(401, 422)}, security=OPERATOR,
@@ -533,7 +539,8 @@ PATHS: dict[str, Any] = {
                   security=OWNER_OR_OPERATOR, parameters=params("ReservationID"), body="ReservationChanges"),
         "delete": op("cancelReservation", "Cancel; a paid booking gets a refund decided by the policy",
                      "Reservations", {**ok(ref("Reservation"), "The canceled reservation with `refund` "
-                                           "(null when nothing was paid)."), **errors(401, 404, 409)},
+                                           "(null when nothing was paid, as for a booking a coupon paid in "
+                                           "full)."), **errors(401, 404, 409)},
                      security=OWNER_OR_OPERATOR, parameters=params("ReservationID"))},
     "/v1/payments": {"post": op(
         "createPayment", "Pay what a reservation owes", "Payments",

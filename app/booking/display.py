@@ -18,7 +18,7 @@ from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import select
 
 from app.booking.forms import AMENITY_NAMES
-from app.booking.policies import MAX_ROOMS
+from app.booking.policies import MAX_ROOMS, PAID_BY_COUPON
 from app.booking.queries import NightInfo, availability_by_room_type
 from app.booking.states import ReservationStatus
 from app.catalog.models import Hotel, RoomType
@@ -27,7 +27,8 @@ from app.extensions import db
 from app.payments.models import Payment
 from app.payments.states import PaymentMethod, PaymentStatus
 from app.refunds.models import Refund
-from app.refunds.policies import REFUND_SCHEDULE, RefundRecommendation, compute_refund
+from app.refunds.coupons import CouponUse, coupon_use
+from app.refunds.policies import REFUND_SCHEDULE, RefundRecommendation, compute_refund, coupon_comes_back
 from app.refunds.states import RefundStatus
 
 #: "2 left" is shown when this many rooms or fewer are free.
@@ -49,7 +50,8 @@ PAYMENT_STATUS = {
     PaymentStatus.CANCELED: (_l("Canceled"), ""),
     PaymentStatus.REVERSED: (_l("Taken back by the bank"), "bad"),
 }
-PAYMENT_METHOD = {PaymentMethod.CARD: _l("Card"), PaymentMethod.BANK_TRANSFER: _l("Bank transfer")}
+PAYMENT_METHOD = {PaymentMethod.CARD: _l("Card"), PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+                  PAID_BY_COUPON: _l("Coupon (nothing to pay)")}
 REFUND_STATUS = {
     RefundStatus.REQUESTED: (_l("Waiting for our staff"), "warn"),
     RefundStatus.APPROVED: (_l("Approved, being paid back"), "ok"),
@@ -284,6 +286,9 @@ class CancelPreview:
     recommendation: RefundRecommendation | None
     card_last4: str | None
     bank_transfer_open: bool
+    coupon: CouponUse | None = None           # the coupon the booking was made with
+    coupon_back: bool = False                 # whether cancelling now gives it back
+    paid_by_coupon: bool = False              # a ₩0 booking: the coupon paid the whole price
 
     @property
     def refund(self) -> int:
@@ -303,8 +308,15 @@ def cancel_preview(reservation) -> CancelPreview:
                                         today=clock.local_today(reservation.hotel.timezone))
     card = next((p for p in reversed(payments) if p.status == PaymentStatus.COMPLETED
                  and p.method == PaymentMethod.CARD), None)
+    coupon = coupon_use(reservation)
+    today = clock.local_today(reservation.hotel.timezone)
+    coupon_back = coupon is not None and not coupon.given_back and \
+        (coupon.expires_at is None or coupon.expires_at > clock.now()) and \
+        coupon_comes_back(was_paid=reservation.status == ReservationStatus.PAID, check_in=reservation.check_in,
+                          today=today)
     return CancelPreview(paid, recommendation, card.card_last4 if card else None,
-                         open_bank_transfer(payments) is not None)
+                         open_bank_transfer(payments) is not None, coupon, coupon_back,
+                         reservation.payment_method == PAID_BY_COUPON)
 
 
 def days_phrase(days: int) -> str:

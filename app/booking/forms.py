@@ -187,7 +187,13 @@ class CardForm(IdempotentForm):
 
 class FindBookingForm(FlaskForm):
     code = StringField(_l("Booking code"))
-    email = EmailField(_l("Email you booked with"))
+    # The field keeps its name `email`; a phone number is as good (app.booking.queries).
+    email = StringField(_l("Email or phone number you booked with"))
+
+
+class LostCodeForm(FlaskForm):
+    """"I lost my code": only the address the bookings were made with."""
+    email = StringField(_l("Email you booked with"))
 
 
 class CancelForm(FlaskForm):

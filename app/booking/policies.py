@@ -6,6 +6,7 @@ booking form maps them onto its own fields.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,10 +19,87 @@ from app.core.errors import ValidationFailed
 
 LANGUAGES = ("ko", "ja", "en")
 PAYMENT_METHODS = ("card", "bank_transfer")
+#: A booking whose coupon covers the whole price: nothing to pay, confirmed at once.
+PAID_BY_COUPON = "coupon"
+PAID_BY_COUPON_REASON = "Paid in full by coupon"
 MAX_ROOMS = 9
 MAX_NAME = 100
 MAX_TEXT = 2000
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{5,28}$")
+
+
+# --- what a guest types to find their booking (forgiving, but exact) -------------------------------
+
+#: Dash-like characters IMEs and phones produce, besides "-" itself: hyphen, non-breaking hyphen,
+#: figure dash, en and em dash, horizontal bar, minus sign, small/full-width hyphen-minus, and the
+#: katakana prolonged sound mark a Japanese IME types for "-" (NFKC turns the half-width one into it).
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d\u30fc"
+_CODE_JUNK = re.compile("[\\s" + re.escape(_DASHES) + "]+")
+#: Crockford's base32 reads O as 0 and I or L as 1: codes never contain O, I or L.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+CODE_PREFIX = "FD"
+CODE_LENGTH = 8
+
+
+def nfkc(value: Any) -> str:
+    """Full-width letters, digits and signs from Japanese and Korean IMEs as plain ones ("ＦＤ－７" → "FD-7")."""
+    return unicodedata.normalize("NFKC", value if isinstance(value, str) else "")
+
+
+def normalize_booking_code(value: Any) -> str:
+    """The booking code as stored ("FD7K3M9Q") from what a guest typed: full-width or not, any case,
+    with spaces and dashes anywhere, O for 0 and I or L for 1, with or without "FD". Only ever the
+    whole code: what is not a code's length comes back as typed (cleaned), and matches nothing."""
+    text = _CODE_JUNK.sub("", nfkc(value)).upper()
+    if len(text) == CODE_LENGTH - len(CODE_PREFIX) and not text.startswith(CODE_PREFIX):
+        text = CODE_PREFIX + text
+    if len(text) == CODE_LENGTH and text.startswith(CODE_PREFIX):
+        text = CODE_PREFIX + text[len(CODE_PREFIX):].translate(_CONFUSABLE)
+    return text
+
+
+def normalize_guest_email(value: Any) -> str:
+    """An email as bookings store it: full-width characters made plain, surrounding spaces gone, lower
+    case; "" when it is not an email address."""
+    text = nfkc(value).strip()
+    if "@" not in text or len(text) > 254:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return text.lower() if text.count("@") == 1 and " " not in text else ""
+
+
+#: Country codes written as the leading 0 of a national number (Korea +82, Japan +81).
+TRUNK_ZERO_COUNTRIES = ("82", "81")
+MIN_PHONE_DIGITS = 8
+
+
+def normalize_phone(value: Any) -> str:
+    """A phone number in one form: digits only, with Korea's +82 and Japan's +81 written as the
+    leading 0 ("+82 10-1234-5678", "010 1234 5678" and "８２１０１２３４５６７８" are all
+    "01012345678"); other countries keep "+" and their code. "" when too short to be a number."""
+    text = nfkc(value).strip()
+    international = text.startswith("+")
+    digits = re.sub(r"\D", "", text)
+    if not international and digits.startswith("00"):   # 00 is the international prefix in most places
+        international, digits = True, digits[2:]
+    if not digits.startswith("0"):
+        for country in TRUNK_ZERO_COUNTRIES:
+            if digits.startswith(country) and (international or len(digits) >= 11):
+                rest = digits[len(country):]
+                digits, international = (rest if rest.startswith("0") else "0" + rest), False
+                break
+    if len(digits) < MIN_PHONE_DIGITS:
+        return ""
+    return ("+" + digits) if international else digits
+
+
+def same_phone(typed: Any, booked: Any) -> bool:
+    """Whether the number a guest typed is the one they booked with (any format, see normalize_phone)."""
+    a, b = normalize_phone(typed), normalize_phone(booked)
+    return bool(a) and a == b
+
 
 def hold_duration(method: str, config: dict) -> timedelta:
     """15 minutes for a card, 24 hours for a bank transfer (settings)."""

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.booking.models import Reservation
+from app.booking.policies import normalize_booking_code, normalize_guest_email, nfkc, same_phone
+from app.booking.states import ReservationStatus
 from app.catalog.models import Hotel, InventoryNight, Rate, RoomType
 from app.catalog.policies import compute_available
 from app.catalog.states import HotelStatus
+from app.core import clock
 from app.core.db import among
 from app.core.replica import reading_session
 from app.extensions import db
@@ -148,13 +151,54 @@ def get_reservation_by_public_id(public_id: str) -> Reservation | None:
     return db.session.scalar(select(Reservation).where(Reservation.public_id == public_id))
 
 
-def find_reservation_by_code_and_email(code: str, email: str) -> Reservation | None:
-    """'find my booking': the code (any case, with or without the dash) and the email."""
-    normalized = (code or "").strip().upper().replace("-", "").replace(" ", "")
+def _reservation_by_code(code: Any) -> Reservation | None:
+    """The booking with exactly this code, however it was typed (policies.normalize_booking_code)."""
+    normalized = normalize_booking_code(code)
     if not normalized or len(normalized) > 16:
         return None
-    return db.session.scalar(select(Reservation).where(
-        Reservation.code == normalized, Reservation.guest_email == (email or "").strip().lower()))
+    return db.session.scalar(select(Reservation).where(Reservation.code == normalized))
+
+
+def find_reservation_by_code_and_email(code: Any, email: Any) -> Reservation | None:
+    """'find my booking': the whole code (any case, full-width or not, spaces and dashes anywhere)
+    and the email it was booked with (any case, surrounding spaces)."""
+    reservation = _reservation_by_code(code)
+    wanted = normalize_guest_email(email)
+    if reservation is None or not wanted or normalize_guest_email(reservation.guest_email) != wanted:
+        return None
+    return reservation
+
+
+def find_reservation_by_code_and_contact(code: Any, contact: Any) -> Reservation | None:
+    """'find my booking' with the second factor the guest remembers: the email they booked with, or
+    the phone number they gave (any format: +82/+81 or a leading 0, hyphens, spaces, full-width
+    digits). Never part of a code: the whole code must match, and then the email or the phone."""
+    text = nfkc(contact)
+    if "@" in text:
+        return find_reservation_by_code_and_email(code, text)
+    reservation = _reservation_by_code(code)
+    if reservation is None or not same_phone(text, reservation.guest_phone):
+        return None
+    return reservation
+
+
+#: The bookings "I lost my code" lists: those still to come.
+UPCOMING = (ReservationStatus.PENDING, ReservationStatus.PAID, ReservationStatus.CHECKED_IN)
+LOST_CODE_LIMIT = 20
+
+
+def list_upcoming_reservations_for_email(email: str, *, today: date) -> list[Reservation]:
+    """A guest's bookings still to come (not checked out, not canceled, a pending one still held),
+    soonest first: what "I lost my code" sends them. `email` as normalize_guest_email gives it."""
+    if not email:
+        return []
+    now = clock.now()
+    return list(db.session.scalars(select(Reservation).where(
+        Reservation.guest_email == email, Reservation.status.in_([s.value for s in UPCOMING]),
+        Reservation.check_out > today,
+        (Reservation.status != ReservationStatus.PENDING) | (Reservation.hold_expires_at > now)
+        | (Reservation.payment_shortfall_at.is_not(None)))
+        .order_by(Reservation.check_in, Reservation.id).limit(LOST_CODE_LIMIT)))
 
 
 def money(amount: int, currency: str) -> dict[str, Any]:

@@ -246,6 +246,9 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
                        actor: Actor | None = None) -> BookingOutcome:
     """Hold rooms for a stay: a `pending` reservation with a hold that expires.
 
+    With a coupon worth the whole price the booking is `paid` at once (method "coupon", ₩0,
+    no hold): the coupon's ledger row is its whole money trail.
+
     Same idempotency key + same request → the first outcome again; another
     request under the key → IdempotencyConflict; a concurrent duplicate waits
     for the first and then replays it. Sold out → SoldOut with alternatives,
@@ -265,6 +268,9 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
         from app.refunds import coupons
         applied = coupons.check(req.coupon_code, hotel_id=hotel.id, currency=hotel.currency, list_price=total)
         total = applied.total
+    # A coupon worth the whole price (or more): nothing to pay, so no card, no transfer and no hold
+    # to expire; the booking is confirmed in its own transaction, paid by the coupon.
+    free = applied is not None and total == 0
     cfg = current_app.config
     actor = actor or current_actor(Actor.guest(req.guest.email))
 
@@ -278,14 +284,16 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
             number_of_guests=req.guests, guest_first_name=req.guest.first_name,
             guest_last_name=req.guest.last_name, guest_email=req.guest.email, guest_phone=req.guest.phone,
             language=req.guest.language, special_requests=req.special_requests,
-            payment_method=req.payment_method, status=ReservationStatus.PENDING,
-            total_amount=total, currency=hotel.currency,
+            payment_method=policies.PAID_BY_COUPON if free else req.payment_method,
+            status=ReservationStatus.PENDING, total_amount=total, currency=hotel.currency,
             discount_amount=applied.discount if applied else 0,
-            hold_expires_at=now + policies.hold_duration(req.payment_method, cfg),
+            hold_expires_at=None if free else now + policies.hold_duration(req.payment_method, cfg),
             inventory_held=True, access_salt=secrets.token_hex(8), channel=channel,
             request_id=current_request_id(), created_at=now, updated_at=now,
         )
         body = reservation_receipt(reservation)
+        if free:  # paid below, in this transaction
+            body["status"] = ReservationStatus.PAID.value
         _hold_hotel_open(hotel.id)
         try:
             idempotency.claim(IDEMPOTENCY_SCOPE, key, fp, cfg["IDEMPOTENCY_TTL_HOURS"], response_status=201,
@@ -303,7 +311,13 @@ def create_reservation(req: BookingRequest, *, idempotency_key: str, channel: st
         if applied is not None:
             from app.refunds import coupons
             coupons.redeem(applied, reservation, actor=actor)
-        queue_notification("booking_received", reservation=reservation, key=reservation.public_id)
+        if free:
+            _apply_transition(reservation, ReservationStatus.PAID, actor=actor, reason=policies.PAID_BY_COUPON_REASON,
+                              data={"coupon": applied.code, "list_price": applied.list_price,
+                                    "discount": applied.discount})
+            queue_notification("payment_confirmed", reservation=reservation, key=reservation.public_id)
+        else:
+            queue_notification("booking_received", reservation=reservation, key=reservation.public_id)
         # Read before COMMIT expires the object: reloading it would cost a transaction.
         return reservation, body, access_token_for(reservation)
 
@@ -438,6 +452,10 @@ def revive_reservation(reservation_id: int, *, actor: Actor | None = None, reaso
     if reservation.status != ReservationStatus.CANCELED:
         raise IllegalTransition(fields={"status": f"Only a canceled booking can be revived, not {reservation.status}."})
     _apply_transition(reservation, ReservationStatus.PAID, actor=actor, reason=reason or "revived by a late deposit")
+    if reservation.discount_amount:
+        from app.refunds import coupons
+
+        coupons.take_again(reservation, actor=actor)
     return reservation
 
 
@@ -464,8 +482,11 @@ def cancel_reservation(reservation_id: int, *, actor: Actor | None = None, reaso
 
     A paid booking gets a refund request sized by the refund policy (an
     operator decides it, see app.refunds); `our_fault` (an OurFault value,
-    e.g. a hotel closure) makes that refund case C. Cancelling twice changes nothing
-    the second time; cancelling a checked-in stay raises IllegalTransition.
+    e.g. a hotel closure) makes that refund case C. A booking paid in full by a
+    coupon (₩0) has nothing to refund: no refund, no payout. A coupon the booking
+    used comes back when app.refunds.policies.coupon_comes_back says so and it has
+    not expired. Cancelling twice changes nothing the second time; cancelling a
+    checked-in stay raises IllegalTransition.
     """
     from app.refunds.services import request_refund
 
@@ -492,10 +513,33 @@ def cancel_reservation(reservation_id: int, *, actor: Actor | None = None, reaso
                 db.session.flush()
                 refund = request_refund(reservation, source="partial_payment", fixed_amount=paid, actor=actor,
                                         requested_reason=reason)
-        queue_notification("booking_canceled", reservation=reservation, key=reservation.public_id)
+        context = _give_back_coupon(reservation, was=was, our_fault=our_fault, actor=actor)
+        queue_notification("booking_canceled", reservation=reservation, key=reservation.public_id, context=context)
         return CancelOutcome(reservation, refund, True)
 
     return run_in_transaction(work)
+
+
+def _give_back_coupon(reservation: Reservation, *, was: str, our_fault: str | None, actor: Actor) -> dict[str, Any]:
+    """A canceled booking's coupon, given back when the rules say so (no commit); the cancellation
+    message's context says what became of it ({} when no coupon was used)."""
+    if not reservation.discount_amount:
+        return {}
+    from app.refunds import coupons
+    from app.refunds.policies import FULL_REFUND_DAYS, coupon_comes_back
+
+    use = coupons.coupon_use(reservation)
+    if use is None:
+        return {}
+    back = None
+    if coupon_comes_back(was_paid=was == ReservationStatus.PAID, check_in=reservation.check_in,
+                         today=clock.local_today(reservation.hotel.timezone), our_fault=our_fault):
+        back = coupons.give_back(reservation, actor=actor, reason=reservation.cancel_reason or "canceled")
+    coupon = {"code": use.code, "given_back": back is not None, "expired": back is None and use.expired,
+              "days": FULL_REFUND_DAYS}
+    if back is not None:
+        coupon["expires"] = clock.to_local(back.expires_at, reservation.hotel.timezone).date()
+    return {"coupon": coupon}
 
 
 # --- modify ---------------------------------------------------------------------------
@@ -516,7 +560,9 @@ def modify_reservation(reservation_id: int, *, check_in: date | None = None, che
     The old nights are given back and the new ones taken in one transaction;
     when the new nights are sold out nothing changes (SoldOut). A paid booking
     whose price drops gets a refund request for the difference; one whose
-    price rises owes the difference (payable through POST /v1/payments).
+    price rises owes the difference (payable through POST /v1/payments). A
+    coupon stays on the booking: its discount is worked out again on the new
+    price (a ₩0 booking with a 100 % coupon stays ₩0), with a ledger row.
     """
     from app.refunds.services import refundable_amount, request_refund
 
@@ -555,15 +601,23 @@ def modify_reservation(reservation_id: int, *, check_in: date | None = None, che
         _give_back_rooms(r.room_type_id, r.check_in, r.check_out, r.number_of_rooms)
         _take_rooms(new_type, new_in, new_out, new_rooms)
         old = {"checkInDate": r.check_in.isoformat(), "checkOutDate": r.check_out.isoformat(),
-               "roomTypeID": str(r.room_type_id), "numberOfRooms": r.number_of_rooms, "total": r.total_amount}
+               "roomTypeID": str(r.room_type_id), "numberOfRooms": r.number_of_rooms, "total": r.total_amount,
+               **({"discount": r.discount_amount} if r.discount_amount else {})}
         old_total = r.total_amount
-        new_total = sum(nightly_prices(new_type, new_in, new_out)) * new_rooms
+        new_list = sum(nightly_prices(new_type, new_in, new_out)) * new_rooms
+        new_total = new_list
+        if r.discount_amount:  # the coupon stays on the booking: its discount follows the new price
+            from app.refunds import coupons
+
+            r.discount_amount = coupons.discount_after_change(r, new_list, actor=actor)
+            new_total = new_list - r.discount_amount
         r.check_in, r.check_out, r.room_type_id, r.number_of_rooms = new_in, new_out, new_type.id, new_rooms
         r.total_amount = new_total
         r.room_id = None  # a room assigned for the old stay may not fit the new one
         r.updated_at = clock.now()
         new = {"checkInDate": new_in.isoformat(), "checkOutDate": new_out.isoformat(),
-               "roomTypeID": str(new_type.id), "numberOfRooms": new_rooms, "total": new_total}
+               "roomTypeID": str(new_type.id), "numberOfRooms": new_rooms, "total": new_total,
+               **({"discount": r.discount_amount} if r.discount_amount else {})}
         audit.record("reservation.changed", entity_type="reservation", entity_id=r.public_id,
                      reservation_id=r.id, actor=actor, reason=reason, data={"before": old, "after": new})
         refund = None
@@ -730,6 +784,10 @@ def _cancel_expired_batch(now: datetime, *, bank_transfer: bool, reason: str, ac
                  reservation_id=p.reservation_id, from_state=PaymentStatus.PENDING.value,
                  to_state=PaymentStatus.CANCELED.value, reason=reason, data=None, request_id=current_request_id())
             for p in closed])
+    # Never paid: a coupon used on them comes back (app.refunds.policies.coupon_comes_back).
+    from app.refunds.coupons import give_back_many
+
+    give_back_many(canceled_ids, actor=actor, reason=reason)
     queue_notifications_bulk("hold_expired", canceled_ids)
     return len(rows), len(canceled), len(held)
 

@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.booking import display, policies
+from app.booking import links as booking_links
 from app.booking.display import Stay
 from app.booking.forms import (
     CITY_NAMES,
@@ -25,13 +26,15 @@ from app.booking.forms import (
     CancelForm,
     CardForm,
     FindBookingForm,
+    LostCodeForm,
     new_form_key,
     normalize_city,
 )
+from app.booking.lost_code import send_booking_codes
 from app.booking.models import Reservation
 from app.booking.queries import (
     find_alternatives,
-    find_reservation_by_code_and_email,
+    find_reservation_by_code_and_contact,
     get_reservation_by_public_id,
     list_city_amenities,
 )
@@ -60,6 +63,8 @@ from app.extensions import db
 from app.payments.gateway import uses_sandbox_gateway
 from app.payments.services import deposit_instructions, pay_by_card, start_bank_transfer
 from app.payments.states import PaymentMethod, PaymentStatus
+from app.refunds.coupons import coupon_use
+from app.refunds.policies import FULL_REFUND_DAYS
 from app.catalog import i18n as catalog_i18n
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,7 @@ CANCELABLE = (ReservationStatus.PENDING, ReservationStatus.PAID)
 
 for _helper in (display.lang_url, display.query_url):
     bp.add_app_template_global(_helper)
+bp.add_app_template_global(FULL_REFUND_DAYS, "full_refund_days")
 for _name, _helper in (("isodate", display.iso_date), ("hotel_time", display.hotel_time),
                        ("amenity", display.amenity_name),
                        ("tr_name", catalog_i18n.localized_name), ("tr_description", catalog_i18n.localized_description),
@@ -266,7 +272,7 @@ def book(hotel_id: int, room_type_id: int):
     reservation = outcome.reservation
     _grant(reservation.public_id)
     session.pop(DRAFT, None)
-    if req.payment_method == PaymentMethod.BANK_TRANSFER:
+    if reservation.payment_method == PaymentMethod.BANK_TRANSFER and reservation.status == ReservationStatus.PENDING:
         _open_bank_transfer(reservation, key)
     log.info("booking page: reservation %s", "replayed" if outcome.replayed else "created",
              extra={"reservation": reservation.public_id})
@@ -343,6 +349,7 @@ def _booking_page(reservation: Reservation, card_form: CardForm | None = None, s
         clock_text=display.clock_text(seconds), instructions=instructions,
         card_form=card_form if can_pay_card else None,
         can_cancel=reservation.status in CANCELABLE and not (pending and seconds == 0),
+        coupon=coupon_use(reservation),
         language_name=LANGUAGE_NAMES.get(reservation.language, reservation.language),
         search_args=Stay(reservation.check_in, reservation.check_out, reservation.number_of_guests).args(
             location=reservation.hotel.city),
@@ -412,41 +419,97 @@ FIND_WINDOW_SECONDS = 15 * 60
 FIND_LIMITS = {"addr": 20, "code": 10}
 
 
-def _find_throttled(code: str) -> int | None:
-    """Count this try; the seconds to wait when the address or the code has tried too often (else None)."""
+#: "I lost my code": tries per 15 minutes, per network address and per typed email address.
+LOST_CODE_LIMITS = {"addr": 20, "email": 5}
+
+
+def _throttled(prefix: str, limits: dict[str, int], counted_values: dict[str, str]) -> int | None:
+    """Count this try in each bucket; the seconds to wait when one has tried too often (else None)."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return None
     from app.core.ratelimit import client_key, count_request
 
-    typed_code = (code or "").strip().upper().replace("-", "").replace(" ", "")[:32] or "-"
     waits = []
-    for kind, value in (("addr", request.remote_addr or "unknown"), ("code", typed_code)):
-        counted = count_request(client_key("find-" + kind, value), FIND_LIMITS[kind], window=FIND_WINDOW_SECONDS)
+    for kind, value in counted_values.items():
+        counted = count_request(client_key(f"{prefix}-{kind}", value), limits[kind], window=FIND_WINDOW_SECONDS)
         if counted is not None and not counted.allowed:
             waits.append(counted.reset_in)
     return max(waits) if waits else None
+
+
+def _find_throttled(code: str) -> int | None:
+    """Count this try; the seconds to wait when the address or the code has tried too often (else None).
+    The code counts as it is matched, so typing it another way (full-width, dashes) is the same code."""
+    typed_code = policies.normalize_booking_code(code)[:32] or "-"
+    return _throttled("find", FIND_LIMITS, {"addr": request.remote_addr or "unknown", "code": typed_code})
+
+
+def _too_many_tries(form, wait: int) -> None:
+    form.form_errors.append(_("Too many tries. Please wait %(minutes)s minutes and try again, or contact us.",
+                              minutes=max(1, -(-wait // 60))))
 
 
 @bp.route("/find", methods=["GET", "POST"])
 def find():
     form = FindBookingForm()
     status = 200
+    if request.method == "GET" and not form.code.data and request.args.get("code"):
+        form.code.data = request.args.get("code", "")[:20]
     if form.is_submitted() and (wait := _find_throttled(form.code.data)) is not None:
         log.warning("find my booking: throttled")
-        form.form_errors.append(_("Too many tries. Please wait %(minutes)s minutes and try again, or contact us.",
-                                  minutes=max(1, -(-wait // 60))))
+        _too_many_tries(form, wait)
         return render_template("booking/find.html", form=form), 429
     if form.validate_on_submit():
-        reservation = find_reservation_by_code_and_email(form.code.data, form.email.data)
+        reservation = find_reservation_by_code_and_contact(form.code.data, form.email.data)
         if reservation is not None:
             _grant(reservation.public_id)
             return redirect(url_for(".reservation_detail", public_id=reservation.public_id), 303)
         log.info("find my booking: no match")
-        form.form_errors.append(_("We could not find a booking with this code and email. The code is in the "
-                                  "email we sent you (it looks like FD-7K3M9Q); use the same email you "
-                                  "booked with."))
+        form.form_errors.append(_("We could not find a booking with this code and this email or phone number. "
+                                  "The code is in the email we sent you (it looks like FD-7K3M9Q); use the "
+                                  "email or phone number you booked with."))
         status = 404
     return render_template("booking/find.html", form=form), status
+
+
+@bp.route("/find/lost-code", methods=["GET", "POST"])
+def lost_code():
+    """"I lost my code": the same answer whether or not the address has bookings (no enumeration)."""
+    form = LostCodeForm()
+    if form.is_submitted():
+        email = policies.normalize_guest_email(form.email.data)
+        wait = _throttled("lost", LOST_CODE_LIMITS, {"addr": request.remote_addr or "unknown",
+                                                      "email": email or (form.email.data or "")[:254] or "-"})
+        if wait is not None:
+            log.warning("lost code: throttled")
+            _too_many_tries(form, wait)
+            return render_template("booking/lost_code.html", form=form, sent=False), 429
+    if form.validate_on_submit():
+        email = policies.normalize_guest_email(form.email.data)
+        if not email:
+            form.email.errors = [*form.email.errors, _("Enter the email address you booked with, like "
+                                                       "name@example.com.")]
+            return render_template("booking/lost_code.html", form=form, sent=False), 422
+        send_booking_codes(email)
+        return render_template("booking/lost_code.html", form=form, sent=True, email=email)
+    return render_template("booking/lost_code.html", form=form, sent=False), 422 if form.is_submitted() else 200
+
+
+@bp.get("/booking/open/<path:token>")
+def open_booking(token: str):
+    """A link from "I lost my code": this browser may open the booking from now on."""
+    try:
+        reservation = booking_links.reservation_for_token(token)
+    except booking_links.LinkExpired:
+        flash(_("This link has expired. Ask for a new one below, or enter the booking code and the email or "
+                "phone number you booked with."), "warning")
+        return redirect(url_for(".find"), 303)
+    except booking_links.LinkInvalid:
+        flash(_("This link does not work (it may be cut short). Enter the booking code and the email or phone "
+                "number you booked with."), "error")
+        return redirect(url_for(".find"), 303)
+    _grant(reservation.public_id)
+    return redirect(url_for(".reservation_detail", public_id=reservation.public_id), 303)
 
 
 # --- cancelling ------------------------------------------------------------------------------------
@@ -490,7 +553,7 @@ def canceled(public_id: str):
     card = next((p for p in payments if p.method == PaymentMethod.CARD and p.status == PaymentStatus.COMPLETED),
                 None)
     return render_template("booking/canceled.html", r=reservation, hotel=reservation.hotel,
-                           refund=refunds[-1] if refunds else None, card=card,
+                           refund=refunds[-1] if refunds else None, card=card, coupon=coupon_use(reservation),
                            language_name=LANGUAGE_NAMES.get(reservation.language, reservation.language),
                            search_args=Stay(reservation.check_in, reservation.check_out,
                                             reservation.number_of_guests).args(location=reservation.hotel.city))

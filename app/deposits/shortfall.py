@@ -318,6 +318,10 @@ def _cancel_and_refund(r: Reservation, paid: int, missing: int, actor: Actor, re
     _apply_transition(r, ReservationStatus.CANCELED, actor=actor, reason=CANCEL_REASON,
                       data={"shortfall": facts})
     cancel_pending_payments(r, actor=actor)
+    if r.discount_amount:  # never paid in full: a coupon it used comes back (refunds.policies.coupon_comes_back)
+        from app.refunds.coupons import give_back
+
+        give_back(r, actor=actor, reason=CANCEL_REASON)
     db.session.flush()
     # Everything paid goes back, whatever the days before check-in: the guest did not cancel.
     refund = request_refund(r, source="shortfall", fixed_amount=paid, requested_reason=reason,

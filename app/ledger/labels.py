@@ -17,6 +17,7 @@ KIND_LABELS = {
     EntryKind.UNRELATED: _l("Not a booking's money"),
     EntryKind.COUPON_ISSUED: _l("Coupon given (no money moved)"),
     EntryKind.COUPON_REDEEMED: _l("Coupon discount taken off the price (no money moved)"),
+    EntryKind.COUPON_RETURNED: _l("Coupon given back to the guest (no money moved)"),
 }
 #: A refund paid back because the guest paid too much reads differently.
 OVERPAYMENT_LABEL = _l("Over-payment returned")

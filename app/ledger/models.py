@@ -34,6 +34,8 @@ class EntryKind:
     # 0 cash; the booking's total is already reduced: `details` holds the coupon, the list price
     # and the discount in won (a discount is money not asked for, never money that moved).
     COUPON_REDEEMED = "coupon_redeemed"
+    # 0 cash; a canceled booking gave its coupon back (usable again): undoes its coupon_redeemed row.
+    COUPON_RETURNED = "coupon_returned"
 
 
 #: Kinds whose sum is what a booking has paid (charges and deposits, less reversals).
@@ -42,7 +44,7 @@ PAID_KINDS = (EntryKind.CARD_CHARGE, EntryKind.BANK_DEPOSIT, EntryKind.DEPOSIT_R
 REFUNDED_KINDS = (EntryKind.CARD_REFUND, EntryKind.REFUND_PAYOUT, EntryKind.PAYOUT_RETURN)
 KINDS = (EntryKind.CARD_CHARGE, EntryKind.CARD_REFUND, EntryKind.BANK_DEPOSIT, EntryKind.DEPOSIT_REVERSAL,
          EntryKind.REFUND_PAYOUT, EntryKind.PAYOUT_RETURN, EntryKind.SETTLEMENT_PAYOUT, EntryKind.BANK_FEE,
-         EntryKind.UNRELATED, EntryKind.COUPON_ISSUED, EntryKind.COUPON_REDEEMED)
+         EntryKind.UNRELATED, EntryKind.COUPON_ISSUED, EntryKind.COUPON_REDEEMED, EntryKind.COUPON_RETURNED)
 
 
 class Source:
@@ -87,7 +89,7 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('card_charge', 'card_refund', 'bank_deposit', 'deposit_reversal', "
                         "'refund_payout', 'payout_return', 'settlement_payout', 'bank_fee', 'unrelated', "
-                        "'coupon_issued', 'coupon_redeemed')", name="kind_known"),
+                        "'coupon_issued', 'coupon_redeemed', 'coupon_returned')", name="kind_known"),
         CheckConstraint("source IN ('ours', 'gateway', 'bank')", name="source_known"),
         Index("ix_ledger_entries_business_date_kind", "business_date", "kind"),
     )

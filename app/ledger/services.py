@@ -118,11 +118,31 @@ def record_coupon_redeemed(coupon, reservation, *, list_price: int, discount: in
                            actor: Actor | None = None) -> int | None:
     """A coupon used on a booking: no cash moves (amount 0); the booking's total is already the
     list price less the discount, both kept in `details` so every won of the price is explained."""
+    # Keyed by coupon and booking: a coupon a canceled booking gave back may be used on another one.
     return record(EntryKind.COUPON_REDEEMED, 0, reservation.currency, source=Source.OURS,
-                  dedupe_key=f"coupon-redeemed:{coupon.id}", reservation_id=reservation.id, actor=actor,
+                  dedupe_key=f"coupon-redeemed:{coupon.id}:{reservation.id}", reservation_id=reservation.id,
+                  actor=actor, details={"coupon": coupon.code, "kind": coupon.kind, "value": coupon.value,
+                                        "listPrice": int(list_price), "discount": int(discount),
+                                        "total": int(list_price) - int(discount)})
+
+
+def coupon_redemption_of(reservation_id: int) -> LedgerEntry | None:
+    """The latest coupon_redeemed row of a booking (None: no coupon was used on it)."""
+    return db.session.scalar(select(LedgerEntry).where(
+        LedgerEntry.reservation_id == reservation_id, LedgerEntry.kind == EntryKind.COUPON_REDEEMED)
+        .order_by(LedgerEntry.id.desc()).limit(1))
+
+
+def record_coupon_returned(coupon, reservation, *, reason: str, actor: Actor | None = None) -> int | None:
+    """A canceled booking gave its coupon back (usable again until it expires): no cash moves
+    (amount 0); undoes the booking's latest coupon_redeemed row, once."""
+    redeemed = coupon_redemption_of(reservation.id)
+    undone = f"{redeemed.id}" if redeemed is not None else f"{coupon.id}:{reservation.id}"
+    return record(EntryKind.COUPON_RETURNED, 0, reservation.currency, source=Source.OURS,
+                  dedupe_key=f"coupon-returned:{undone}", reservation_id=reservation.id,
+                  undoes_id=redeemed.id if redeemed is not None else None, actor=actor,
                   details={"coupon": coupon.code, "kind": coupon.kind, "value": coupon.value,
-                           "listPrice": int(list_price), "discount": int(discount),
-                           "total": int(list_price) - int(discount)})
+                           "discount": int(reservation.discount_amount or 0), "reason": reason})
 
 
 def record_bank_fee(line, *, payout=None, actor: Actor | None = None) -> int | None:

@@ -40,6 +40,7 @@ EVENT_CHANNELS: dict[str, tuple[str, ...]] = {
     "refund_account_needed": (EMAIL, SMS),
     "payout_delayed": (EMAIL,),
     "room_assigned": (EMAIL,),
+    "booking_codes": (EMAIL,),
 }
 
 #: event → the keys its `context` must carry (the caller passes them to
@@ -70,10 +71,16 @@ EVENT_CONTEXT: dict[str, tuple[str, ...]] = {
     "refund_account_needed": ("link",),
     "payout_delayed": ("expected_by",),  # an ISO date or datetime
     "room_assigned": ("room_number",),
+    # "I lost my code" (app.booking.lost_code): a guest's bookings still to come, each
+    # {"code", "hotel_name", "room_type_name", "check_in", "check_out", "nights", "status", "link"};
+    # `days`: how long the links open the bookings.
+    "booking_codes": ("guest_name", "bookings", "days"),
 }
 
 #: A message with no reservation (a booking conflict) says what it is about with these.
 STANDALONE_CONTEXT: tuple[str, ...] = ("guest_name", "hotel_name", "check_in", "check_out")
+#: Messages about no one booking, which carry no booking summary (their templates leave it out).
+WITHOUT_SUMMARY: frozenset[str] = frozenset({"booking_codes"})
 
 #: event → the reservation statuses in which the message is still true when it
 #: is about to be sent; any other status → `skipped` (None: not tied to the status).
@@ -95,6 +102,7 @@ STILL_TRUE: dict[str, frozenset[str] | None] = {
     "refund_account_needed": None,
     "payout_delayed": None,
     "room_assigned": frozenset({"paid", "checked_in"}),
+    "booking_codes": None,
 }
 
 #: Waits after the 1st, 2nd, 3rd and 4th failed try of a temporary failure
@@ -119,7 +127,7 @@ RELAY_TIME_BUDGET_SECONDS = 45
 def missing_context(event: str, context: dict[str, Any], *, has_reservation: bool) -> list[str]:
     """The context keys the event needs but `context` lacks (empty when complete)."""
     wanted = list(EVENT_CONTEXT[event])
-    if not has_reservation:
+    if not has_reservation and event not in WITHOUT_SUMMARY:
         wanted += [k for k in STANDALONE_CONTEXT if k not in wanted]
     return [key for key in wanted if key not in context]
 

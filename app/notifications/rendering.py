@@ -161,10 +161,13 @@ def reservation_context(reservation, language: str) -> dict[str, Any]:
 
 
 def standalone_context(context: dict[str, Any]) -> dict[str, Any]:
-    """The summary of a message with no booking (e.g. a booking conflict)."""
-    return {"code": context.get("code") or "", "hotel_address": "", "hotel_timezone": "Asia/Seoul",
-            "nights": (_as_date(context["check_out"]) - _as_date(context["check_in"])).days,
+    """The summary of a message with no booking (e.g. a booking conflict); a message about several
+    bookings (policies.WITHOUT_SUMMARY) has no dates of its own."""
+    base = {"code": context.get("code") or "", "hotel_address": "", "hotel_timezone": "Asia/Seoul",
             "link": context.get("link_url") or public_link("/")}
+    if "check_in" in context and "check_out" in context:
+        base["nights"] = (_as_date(context["check_out"]) - _as_date(context["check_in"])).days
+    return base
 
 
 def message_context(message) -> dict[str, Any]:

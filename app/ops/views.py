@@ -22,6 +22,7 @@ from app.ops import policies, queries
 from app.ops import today as _today_items  # noqa: F401  (registers this package's Today items)
 from app.ops.checklist import SECTION_TIMES, actions_for, collect_today, nav_link, panels_for
 from app.ops.formatting import format_time_ago, format_time_left
+from app.refunds.coupons import coupon_use
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def reservation(reservation_id: str):
                            refunds=refunds, history=queries.reservation_history(found.id),
                            actions=actions_for(found, current_user), panels=panels_for(found, current_user),
                            outstanding=outstanding_amount(found), money=money_summary(found),
-                           ledger_kind=kind_label, ledger_source=source_label)
+                           ledger_kind=kind_label, ledger_source=source_label, coupon=coupon_use(found))
 
 
 # --- conflicts: patterns and statistics (seed 000) -------------------------------------

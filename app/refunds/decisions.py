@@ -148,6 +148,9 @@ def open_refund(reservation_id: int, *, our_fault: str | None, note: str, actor:
     reservation = db.session.get(Reservation, reservation_id)
     if reservation is None:
         raise NotFound()
+    if refundable_amount(reservation) <= 0:
+        # e.g. a booking a coupon paid in full (₩0): nothing to give back, and nothing is canceled here
+        raise ValidationFailed(fields={"reservation": "Nothing paid for this booking is left to refund."})
     if our_fault:
         guard.require("refund_our_fault", refundable_amount(reservation), actor=actor,
                       currency=reservation.currency, manager_decision=True)

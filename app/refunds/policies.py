@@ -226,6 +226,28 @@ def coupon_discount(kind: str, value: int, price: int) -> int:
 
 
 COUPON_CODE_MAX = 20
+#: Cancelling at least this many days before check-in refunds everything, and gives a coupon back.
+FULL_REFUND_DAYS = min(days for days, percent in REFUND_SCHEDULE if percent == 100)
+
+
+def coupon_comes_back(*, was_paid: bool, check_in: date, today: date, stay_started: bool = False,
+                      our_fault: str | None = None) -> bool:
+    """Whether a canceled booking gives its coupon back (to use again while it is valid).
+
+    The coupon follows the money's rule: it comes back when the cancellation costs the guest
+    nothing — the booking was never paid (an unpaid booking canceled, a hold that ended) or the
+    refund rules give everything back (REFUND_SCHEDULE's 100 %, or our fault, case C). When the
+    rules keep part of the price (closer to check-in), the coupon stays used, as that part of
+    the price would. A booking the coupon paid in full (₩0) counts as paid.
+    """
+    if our_fault:
+        return True
+    if not was_paid:
+        return True
+    if stay_started:
+        return False
+    days = (check_in - today).days
+    return days >= 0 and compute_percent(days) == 100
 
 
 def coupon_refusal(*, kind: str, expires_at, used_at, hotel_id: int | None, now, for_hotel_id: int,

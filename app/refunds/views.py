@@ -290,7 +290,7 @@ def open_refund(reservation_id: str):
     r = queries.get_reservation(reservation_id)
     form = OpenRefundForm()
     left = refundable_amount(r)
-    if request.method == "GET" or not form.validate_on_submit():
+    if request.method == "GET" or left <= 0 or not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("refunds/open.html", form=form, r=r, left=left, confirming=False), status
     preview = compute_refund(refundable=left, check_in=r.check_in, today=clock.local_today(r.hotel.timezone),

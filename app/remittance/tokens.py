@@ -8,9 +8,9 @@ stored; the form re-checks the payout or refund when it is used.
 from __future__ import annotations
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.core import clock
+from app.core.ids import ClockTimestampSigner
 
 SALT = "remittance-bank-account"
 PAYOUT, REFUND = "payout", "refund"
@@ -24,13 +24,8 @@ class LinkExpired(Exception):
     """One of our links, but older than PAYOUT_ACCOUNT_LINK_DAYS."""
 
 
-class _ClockSigner(TimestampSigner):
-    def get_timestamp(self) -> int:
-        return int(clock.now().timestamp())
-
-
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["LINK_SECRET"], salt=SALT, signer=_ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["LINK_SECRET"], salt=SALT, signer=ClockTimestampSigner)
 
 
 def make_token(kind: str, public_id: str) -> str:

@@ -32,7 +32,7 @@ def test_a_wrong_email_or_code_finds_nothing_and_says_what_to_check(client, room
     response = find(client, reservation.code, "someone@example.com")
     html = response.get_data(as_text=True)
     assert response.status_code == 404
-    assert "We could not find a booking with this code and email" in html and "FD-7K3M9Q" in html
+    assert "We could not find a booking with this code and this email or phone number" in html and "FD-7K3M9Q" in html
     assert 'value="someone@example.com"' in html
     assert client.get(f"/booking/{reservation.public_id}").headers["Location"] == "/find"
     assert find(client, "FD-000000", "minji@example.com").status_code == 404

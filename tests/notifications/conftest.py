@@ -41,6 +41,17 @@ SAMPLE_CONTEXT: dict[str, dict] = {
     "refund_account_needed": {"link": "https://frontdesk.example/refunds/rfd_123/account"},
     "payout_delayed": {"expected_by": "2026-12-05T09:00:00Z"},  # as app.remittance passes it
     "room_assigned": {"room_number": "1203"},
+    "booking_codes": {
+        "guest_name": "Minji Kim", "days": 7,
+        "bookings": [
+            {"code": "FD-7K3M9Q", "hotel_name": "Hotel Han River", "room_type_name": "Standard Double",
+             "check_in": "2026-12-01", "check_out": "2026-12-03", "nights": 2, "status": "paid",
+             "link": "https://frontdesk.example/booking/open/abc.def.ghi?lang=ko"},
+            {"code": "FD-4M2Q9X", "hotel_name": "Seoul Garden Hotel", "room_type_name": "Superior",
+             "check_in": "2027-01-10", "check_out": "2027-01-11", "nights": 1, "status": "pending",
+             "link": "https://frontdesk.example/booking/open/jkl.mno.pqr?lang=ko"},
+        ],
+    },
 }
 
 

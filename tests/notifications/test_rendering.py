@@ -10,7 +10,7 @@ from jinja2 import UndefinedError
 from app.notifications.models import OutboxMessage
 from app.notifications.policies import EVENT_CHANNELS, EVENT_CONTEXT, LANGUAGES, SMS
 from app.notifications.rendering import DATE_FORMATS, TEMPLATE_ROOT, guest_name, message_context, render
-from tests.factories import make_reservation, make_room_type
+from tests.factories import make_coupon_reservation, make_reservation, make_room_type
 from tests.notifications.conftest import SAMPLE_CONTEXT
 
 CASES = [(event, lang, channel) for event, channels in EVENT_CHANNELS.items()
@@ -23,8 +23,11 @@ def test_sample_context_covers_every_event_and_key():
         assert set(keys) <= set(SAMPLE_CONTEXT[event]), event
 
 
+STANDALONE = ("booking_conflict_apology", "booking_codes")
+
+
 def _message(event, lang, channel, reservation):
-    standalone = event == "booking_conflict_apology"
+    standalone = event in STANDALONE
     message = OutboxMessage(event=event, channel=channel, recipient="guest@example.com", language=lang,
                             reservation_id=None if standalone else reservation.id,
                             dedupe_key=f"{event}:{channel}:{lang}", context=SAMPLE_CONTEXT[event],
@@ -40,6 +43,9 @@ def test_every_event_renders_in_every_language(event, lang, channel):
     for method in ("card", "bank_transfer"):
         reservation = make_reservation(room_type, method=method, language=lang, first_name="민지", last_name="김")
         _check_rendering(event, lang, channel, reservation)
+    # a booking a coupon paid in full (₩0)
+    reservation = make_coupon_reservation(room_type, language=lang, first_name="민지", last_name="김")
+    _check_rendering(event, lang, channel, reservation)
 
 
 def _check_rendering(event, lang, channel, reservation):
@@ -51,14 +57,16 @@ def _check_rendering(event, lang, channel, reservation):
     else:
         assert rendered.subject and "\n" not in rendered.subject
         assert "http://" in rendered.body or "https://" in rendered.body
-    if event != "booking_conflict_apology":
+    if event not in STANDALONE:
         assert f"/find?code={reservation.display_code}" in text
-    if event != "booking_conflict_apology":
         assert reservation.display_code in text
         assert reservation.hotel.name in text
         assert format_date(reservation.check_in, DATE_FORMATS[lang], locale=lang) in text
     else:
         assert "Hotel Han River" in text and "Seoul Garden Hotel" in text
+    if event == "booking_codes":
+        assert "FD-7K3M9Q" in text and "FD-4M2Q9X" in text and "/booking/open/abc.def.ghi" in text
+        assert "/find?code=" not in text   # no one booking's summary
 
 
 def test_every_template_file_belongs_to_an_event_channel_and_language():
