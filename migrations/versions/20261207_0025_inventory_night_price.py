@@ -4,7 +4,7 @@ reads one row per room type and night instead of probing the rates as well; and 
 room type). Neither column changes when a booking takes rooms, so those updates stay HOT.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-07
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

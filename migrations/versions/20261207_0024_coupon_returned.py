@@ -2,7 +2,7 @@
 
 Revision ID: 0024
 Revises: 0023
-Create Date: 2026-12-14
+Create Date: 2026-12-07
 
 """
 from alembic import op
