@@ -35,6 +35,15 @@ def count_pending() -> tuple[int, datetime | None]:
     return int(count or 0), oldest
 
 
+def awaiting_approval(subject_type: str):
+    """A SELECT of the ids of `subject_type` rows with a request waiting for a second person.
+
+    Today counts tasks: once someone asked, what is left is the approver's task (counted by the
+    approvals item), not a second one on the subject's own item."""
+    return select(ApprovalRequest.subject_id).where(ApprovalRequest.subject_type == subject_type,
+                                                    ApprovalRequest.status == ApprovalStatus.PENDING)
+
+
 def pending_for_subject(subject_type: str, subject_id: int) -> list[ApprovalRequest]:
     return list(db.session.scalars(select(ApprovalRequest).where(
         ApprovalRequest.subject_type == subject_type, ApprovalRequest.subject_id == subject_id,

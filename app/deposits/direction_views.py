@@ -116,7 +116,9 @@ def import_result(public_id: str):
     counts = {key: (run.counts or {}).get(key, 0) for key in COUNT_KEYS}
     accounts = {s.account for s in run.statements}
     gaps = [g for g in continuity.open_gaps() if g.account in accounts]  # as they are now, not at the import
-    return render_template("deposits/import_result.html", run=run, counts=counts, lines=lines, gaps=gaps)
+    still_waiting = sum(1 for line in lines if line.status == LineStatus.NEEDS_DECISION)
+    return render_template("deposits/import_result.html", run=run, counts=counts, lines=lines, gaps=gaps,
+                           still_waiting=still_waiting)
 
 
 # --- the 🛑 decisions of lines other than deposits ----------------------------------------------------

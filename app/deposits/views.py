@@ -24,6 +24,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.approvals import views as approvals
 from app.approvals.guard import NeedsApproval
 from app.auth.decorators import role_required
+from app.booking import display
 from app.booking.services import outstanding_amount
 from app.core import clock
 from app.core.actor import Actor
@@ -337,6 +338,10 @@ def mark_paid(reservation_id: str):
     FOUR_EYES_ABOVE the service refuses to act alone and the same input becomes an approval request
     (a different manager approves; app.approvals)."""
     r = reservation_or_404(reservation_id)
+    if request.method == "GET" and r.status != "pending":   # decided meanwhile: the booking shows the outcome
+        flash(_("This booking no longer waits for its deposit: it is “%(status)s”. Nothing to mark.",
+                status=display.label(display.RESERVATION_STATUS, r.status)[0]), "info")
+        return redirect(url_for("ops.reservation", reservation_id=r.public_id))
     form = MarkPaidForm()
     owed = outstanding_amount(r)
     if request.method == "GET" or not form.validate_on_submit():

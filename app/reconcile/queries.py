@@ -126,14 +126,18 @@ def urgent_items() -> Urgent:
     in the last two days (seed 001 §3.2: FAILED → escalate)."""
     now = clock.now()
     # Tasks, not rows: a booking with several differences is one thing to look at (its page shows
-    # them all); a difference with no booking is a task of its own.
+    # them all); a difference with no booking is a task of its own. A write-off asked of a second
+    # person is the approver's task (the approvals item counts it).
     from sqlalchemy import case
+
+    from app.approvals.queries import awaiting_approval
 
     bookings, loose, oldest = db.session.execute(select(
         func.count(func.distinct(ReconciliationItem.reservation_id)),
         func.coalesce(func.sum(case((ReconciliationItem.reservation_id.is_(None), 1), else_=0)), 0),
         func.min(ReconciliationItem.due_at)).where(
         ReconciliationItem.status == ItemStatus.OPEN,
+        ReconciliationItem.id.not_in(awaiting_approval("reconciliation_item")),
         or_(ReconciliationItem.due_at <= now, ReconciliationItem.type.in_(URGENT_TYPES)))).one()
     count = int(bookings or 0) + int(loose or 0)
     since = korean_today() - timedelta(days=2)

@@ -22,7 +22,8 @@ def urgent_differences() -> TodayCount:
         details.append(_l("A daily reconciliation failed (%(n)s): open the day and run it again.", n=found.failed_runs))
     if found.oldest_due is not None:
         details.append(_l("The oldest was due %(ago)s.", ago=format_time_ago(found.oldest_due, clock.now())))
-    return TodayCount(key="reconciliation_urgent", title=_l("🛑 Reconciliation differences that need a person now"),
+    title = _l("Reconciliation differences that need a person now")
+    return TodayCount(key="reconciliation_urgent", title=f"🛑 {title}" if count else title,
                       why=_l("Money the gateway or the bank moved differently from our records: unknown or double "
                              "charges, money we cannot explain, and differences past their time limit."),
                       count=count, endpoint="reconcile.index", severity="bad" if count else "ok",

@@ -53,8 +53,12 @@ def recent_done(limit: int = 20) -> list[Refund]:
 
 
 def count_waiting() -> tuple[int, object]:
-    count, oldest = db.session.execute(select(func.count(), func.min(Refund.created_at))
-                                       .where(Refund.status == RefundStatus.REQUESTED)).one()
+    """Requests someone must still decide (Today): a request whose decision waits for a manager's
+    approval is the approver's task, counted there."""
+    from app.approvals.queries import awaiting_approval
+
+    count, oldest = db.session.execute(select(func.count(), func.min(Refund.created_at)).where(
+        Refund.status == RefundStatus.REQUESTED, Refund.id.not_in(awaiting_approval("refund")))).one()
     return count or 0, oldest
 
 

@@ -29,14 +29,19 @@ def list_needing_attention(limit: int = 200) -> list[Payout]:
                                    .order_by(Payout.status_changed_at, Payout.id).limit(limit)))
 
 
-def list_in_doubt(limit: int = 100) -> list[Payout]:
+def _in_doubt():
     """Payouts sent over an hour ago whose outcome the bank has not yet told us (seed 001 §6.3)."""
     cutoff = clock.now() - IN_DOUBT_ESCALATE_AFTER
-    return list(db.session.scalars(select(Payout).join(PayoutAttempt, and_(
-        PayoutAttempt.payout_id == Payout.id, PayoutAttempt.number == Payout.attempt_count)).where(
-        Payout.status == PayoutStatus.TRANSFERRING,
-        PayoutAttempt.outcome.in_([AttemptOutcome.SENDING, AttemptOutcome.UNKNOWN]),
-        PayoutAttempt.started_at <= cutoff).order_by(PayoutAttempt.started_at).limit(limit)))
+    return (select(Payout).join(PayoutAttempt, and_(PayoutAttempt.payout_id == Payout.id,
+                                                    PayoutAttempt.number == Payout.attempt_count))
+            .where(Payout.status == PayoutStatus.TRANSFERRING,
+                   PayoutAttempt.outcome.in_([AttemptOutcome.SENDING, AttemptOutcome.UNKNOWN]),
+                   PayoutAttempt.started_at <= cutoff))
+
+
+def list_in_doubt(limit: int = 100) -> list[Payout]:
+    """Payouts sent over an hour ago whose outcome the bank has not yet told us (seed 001 §6.3)."""
+    return list(db.session.scalars(_in_doubt().order_by(PayoutAttempt.started_at).limit(limit)))
 
 
 def list_recent(limit: int = 30) -> list[Payout]:
@@ -45,18 +50,30 @@ def list_recent(limit: int = 30) -> list[Payout]:
 
 @dataclass
 class AttentionSummary:
-    count: int
-    by_status: dict[str, int]
+    count: int                  # payouts a person decides on (Today's count)
+    by_status: dict[str, int]   # of those, by status
     oldest_since: datetime | None
     in_doubt: int
+    held: int                   # held by the fund: one task, the fund's top-up (counted by the fund's items)
+    waiting_approval: int       # a decision was asked for: the approver's task (counted by the approvals item)
 
 
 def attention_summary() -> AttentionSummary:
+    """Today's payouts in tasks, not rows: each payout a person must decide on counts once; a
+    returned refund payout has its own 🛑 item; held payouts are one task, topping up the fund; a
+    payout whose new account waits for a second person is the approver's task."""
+    from app.approvals.queries import awaiting_approval
+
+    decide = (Payout.status.in_([s.value for s in NEEDS_ATTENTION if s != PayoutStatus.HELD_BY_BREAKER]),
+              ~and_(Payout.status == PayoutStatus.RETURNED, Payout.refund_id.is_not(None)))
+    asked = Payout.id.in_(awaiting_approval("payout"))
     rows = db.session.execute(select(Payout.status, func.count(Payout.id), func.min(Payout.status_changed_at))
-                              .where(Payout.status.in_([s.value for s in NEEDS_ATTENTION]))
-                              .group_by(Payout.status)).all()
+                              .where(*decide, ~asked).group_by(Payout.status)).all()
     oldest = min((r[2] for r in rows), default=None)
-    return AttentionSummary(sum(r[1] for r in rows), {r[0]: r[1] for r in rows}, oldest, len(list_in_doubt()))
+    in_doubt = db.session.scalar(select(func.count()).select_from(_in_doubt().subquery())) or 0
+    held = db.session.scalar(select(func.count(Payout.id)).where(Payout.status == PayoutStatus.HELD_BY_BREAKER)) or 0
+    waiting = db.session.scalar(select(func.count(Payout.id)).where(*decide, asked)) or 0
+    return AttentionSummary(sum(r[1] for r in rows), {r[0]: r[1] for r in rows}, oldest, in_doubt, held, waiting)
 
 
 def count_returned_refund_payouts() -> tuple[int, datetime | None]:

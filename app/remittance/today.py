@@ -20,6 +20,7 @@ SEVERITY_BY_LEVEL = {"ok": "ok", "warning": "warn", "critical": "bad", "breaker_
 
 @today_item("morning", order=30, title=_l("Payouts that need a person"), endpoint="remittance.attention")
 def payouts_needing_a_person() -> TodayCount:
+    """One per payout a person decides on (app.remittance.queries.attention_summary says which)."""
     summary = queries.attention_summary()
     urgent = summary.by_status.get(PayoutStatus.ABANDONED, 0) + summary.by_status.get(PayoutStatus.RETURNED, 0)
     count = summary.count + summary.in_doubt
@@ -27,20 +28,26 @@ def payouts_needing_a_person() -> TodayCount:
     detail = None
     if summary.oldest_since is not None:
         detail = _l("The oldest one started waiting %(ago)s.", ago=format_time_ago(summary.oldest_since, clock.now()))
+    facts = []
+    if summary.held:
+        facts.append(_l("Held until the operating fund allows them: %(n)s (they go out by themselves once it is "
+                        "topped up).", n=summary.held))
+    if summary.waiting_approval:
+        facts.append(_l("Waiting for a manager's approval: %(n)s.", n=summary.waiting_approval))
     return TodayCount(key="payouts_attention", title=_l("Payouts that need a person"),
                       why=_l("Each one is money a customer or partner is still waiting for."),
-                      count=count, endpoint="remittance.attention", severity=severity, detail=detail)
+                      count=count, endpoint="remittance.attention", severity=severity, detail=detail, facts=facts)
 
 
-@today_item("morning", order=29, title=_l("🛑 A refund payout came back: ask the guest for another account"),
+@today_item("morning", order=29, title=_l("A refund payout came back: ask the guest for another account"),
             endpoint="remittance.attention")
 def refund_payouts_returned() -> TodayCount:
     count, oldest = queries.count_returned_refund_payouts()
     detail = None
     if oldest is not None:
         detail = _l("The oldest one came back %(ago)s.", ago=format_time_ago(oldest, clock.now()))
-    return TodayCount(key="refund_payouts_returned",
-                      title=_l("🛑 A refund payout came back: ask the guest for another account"),
+    title = _l("A refund payout came back: ask the guest for another account")
+    return TodayCount(key="refund_payouts_returned", title=f"🛑 {title}" if count else title,
                       why=_l("The bank sent a refund back to us (the account is closed, for example). The guest was "
                              "asked by e-mail for another account; if they have not answered, call them and enter "
                              "the account on the payout's page. Nothing is sent again by itself."),

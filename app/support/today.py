@@ -17,13 +17,14 @@ nav_link("support", "support.queue", _l("Customer inquiries"), role="staff", ord
          badge_role="staff")
 
 
-@today_item("morning", order=6, title=_l("🛑 Customer inquiries near or past their promised time"),
+@today_item("morning", order=6, title=_l("Customer inquiries near or past their promised time"),
             endpoint="support.queue")
 def inquiries_due() -> TodayCount:
     from app.support import queries
 
     near, past = queries.count_attention()
-    return TodayCount(key="support_due", title=_l("🛑 Customer inquiries near or past their promised time"),
+    title = _l("Customer inquiries near or past their promised time")
+    return TodayCount(key="support_due", title=f"🛑 {title}" if near + past else title,
                       why=_l("We promise guests an answer within a set time (15 minutes for the most urgent); "
                              "answer these first."),
                       count=near + past, endpoint="support.queue", severity="warn" if near + past else "ok",
