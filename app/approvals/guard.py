@@ -56,6 +56,15 @@ def require(kind: str, amount: int, *, actor: Actor, currency: str = "KRW", mana
     raise NeedsApproval(kind=kind, amount=amount, currency=currency)
 
 
+def asks_approval(amount: int, *, manager_decision: bool = False) -> bool:
+    """Whether the signed-in operator's confirm step should say that moving `amount` becomes a
+    request for another manager (what `require` will decide when they confirm)."""
+    from flask_login import current_user
+
+    role = getattr(current_user, "role", "") or ""
+    return not may_act_alone(amount, threshold(), role=role, manager_decision=manager_decision)
+
+
 def approval_in_progress() -> int | None:
     """The id of the approved request whose movement runs now, if any."""
     return _executing.get()

@@ -43,11 +43,27 @@ def status_label(status: str) -> str:
 
 
 def subject_text(req) -> str:
-    """What the request is about, in words: the booking's code when there is one."""
+    """What the request is about, in words: the booking's code when there is one, the payout's
+    recipient, the reconciliation difference's day; an id only when nothing else names it."""
     if req.reservation is not None:
         from app.core.web import display_code
 
         return display_code(req.reservation.code)
+    from app.core import language
+    from app.extensions import db
+
+    if req.subject_type == "payout":
+        from app.remittance.models import Payout
+
+        payout = db.session.get(Payout, req.subject_id)
+        if payout is not None:
+            return _("the payout to %(holder)s", holder=language.with_honorific(payout.account_holder))
+    if req.subject_type == "reconciliation_item":
+        from app.reconcile.models import ReconciliationItem
+
+        item = db.session.get(ReconciliationItem, req.subject_id)
+        if item is not None:
+            return _("the reconciliation item of %(day)s", day=language.day(item.business_date))
     return req.subject_public_id or str(req.subject_id)
 
 

@@ -292,7 +292,11 @@ def resolve(public_id: str, action: str):
     form = ResolveForm()
     if request.method == "POST" and form.validate_on_submit():
         if not form.is_confirmed:
-            return render_template("reconcile/confirm.html", form=form, action=action, **_item_context(item))
+            from app.approvals.guard import asks_approval
+
+            asks = action == "write_off" and asks_approval(abs(item.difference or 0))
+            return render_template("reconcile/confirm.html", form=form, action=action, **_item_context(item),
+                                   asks_approval=asks)
         return _act(item, action, form)
     status = 422 if request.method == "POST" else 200
     return render_template("reconcile/decide.html", form=form, action=action, **_item_context(item)), status

@@ -142,7 +142,10 @@ def decide(public_id: str, choice: str):
         status = 422 if request.method == "POST" else 200
         return render_template("remittance/decide.html", form=form, choice=choice, **_detail(payout)), status
     if not form.is_confirmed:
-        return render_template("remittance/confirm.html", form=form, choice=choice, **_detail(payout))
+        from app.approvals.guard import asks_approval
+
+        return render_template("remittance/confirm.html", form=form, choice=choice, **_detail(payout),
+                               asks_approval=choice == "edit_account" and asks_approval(payout.amount))
     try:
         result = _act(choice, payout, form)
     except NeedsApproval as exc:
@@ -193,9 +196,11 @@ def top_up():
     after = overview.fund.balance + form.amount.data
     if not form.is_confirmed:
         t = overview.thresholds
+        from app.approvals.guard import asks_approval
+
         return render_template("remittance/fund_confirm.html", form=form, o=overview, balance_after=after,
                                state_after=next_breaker_state(overview.fund.breaker_state, after, t),
-                               level_after=fund_level(after, t))
+                               level_after=fund_level(after, t), asks_approval=asks_approval(form.amount.data))
     try:
         entry = fund_service.top_up_fund(form.amount.data, form.reason.data, key=form.key.data,
                                          actor=Actor.operator(current_user))

@@ -147,3 +147,63 @@ def test_a_write_off_of_a_million_waits_for_a_second_manager(app):
                                     currency="KRW", reason="agreed with the card company", actor=manager)
     done = _approve_after_self_refusal(req, manager)
     assert done.action == "write_off" and fresh(item).status == "resolved"
+
+
+def test_a_payout_request_names_the_recipient_not_an_id(app, client, login_as, payout_worker, top_up):
+    """The approver reads whom the payout is for, in words, in Korean and in Japanese; the payout's
+    id appears nowhere in the request's sentences (only in the link's address)."""
+    top_up(100 * M)
+    payout = payout_decisions.create_settlement_payout(amount=2 * M, currency="KRW",
+                                                       account=account(TAILS["INVALID_ACCOUNT"], holder="오지현"),
+                                                       memo="Hotel settlement", actor=fund_service.SYSTEM)
+    payout_id, public_id = payout.id, payout.public_id
+    payout_worker()
+    asker, _ = actor("manager")
+    req = services.request_approval("payout_account", subject_id=payout_id, subject_public_id=public_id,
+                                    amount=2 * M, currency="KRW", reason="the hotel called", actor=asker,
+                                    account=account(None, holder="김민지"))
+    login_as("manager")
+    for path in (f"/ops/approvals/{req.public_id}", f"/ops/approvals/{req.public_id}/approve"):
+        page = client.get(path).get_data(as_text=True)
+        assert "오지현 님께 보내는 송금" in page, path
+        assert f">{public_id}<" not in page and f"{public_id}(" not in page and f" {public_id}" not in page
+    japanese = client.get(f"/ops/approvals/{req.public_id}?lang=ja").get_data(as_text=True)
+    assert "への送金" in japanese
+
+
+def test_the_confirm_steps_say_when_another_manager_must_approve(app, client, login_as, payout_worker, top_up):
+    """A manager's payout account change, fund top-up and reconciliation write-off at or above
+    FOUR_EYES_ABOVE: the confirm step says another manager approves and its button sends the request;
+    below it, the usual "yes"."""
+    top_up(100 * M)
+    payout = payout_decisions.create_settlement_payout(amount=2 * M, currency="KRW",
+                                                       account=account(TAILS["INVALID_ACCOUNT"]),
+                                                       memo="Hotel settlement", actor=fund_service.SYSTEM)
+    public_id = payout.public_id
+    payout_worker()
+    login_as("manager")
+    change = client.post(f"/ops/payouts/{public_id}/edit_account",
+                         data={"bank_code": "004", "account_number": "1101234567", "account_holder": "김민지",
+                               "reason": "the hotel called"}).get_data(as_text=True)
+    assert "다른 관리자가 승인해야" in change and "관리자에게 승인 요청 보내기" in change
+    key = fund_service.new_top_up_key()
+    big = client.post("/ops/fund/top-up", data={"amount": 2 * M, "reason": "transfer from the owner",
+                                                "key": key}).get_data(as_text=True)
+    assert "다른 관리자가 승인해야" in big and "관리자에게 승인 요청 보내기" in big
+    small = client.post("/ops/fund/top-up", data={"amount": M // 2, "reason": "transfer from the owner",
+                                                  "key": key}).get_data(as_text=True)
+    assert "다른 관리자가 승인해야" not in small and "관리자에게 승인 요청 보내기" not in small
+
+    from app.reconcile import services as reconcile
+    from tests.reconcile.conftest import file_rows_of, items, new_day, pay_by_card, store_file
+
+    day = new_day()
+    rows = file_rows_of([pay_by_card(day)], day)
+    rows[0]["amount"] += M
+    store_file(day, rows)
+    reconcile.reconcile_day(day, "gateway")
+    [item] = items("gateway")
+    login_as("manager")  # the reconciliation's day moved the clock: a fresh session
+    write_off = client.post(f"/ops/reconciliation/items/{item.public_id}/write_off",
+                            data={"reason": "agreed with the card company"}).get_data(as_text=True)
+    assert "다른 관리자가 승인해야" in write_off and "관리자에게 승인 요청 보내기" in write_off
