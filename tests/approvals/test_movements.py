@@ -36,14 +36,20 @@ def _approve_after_self_refusal(req, asker):
     return result
 
 
-def test_a_payout_to_a_changed_account_waits_for_a_second_manager(app, payout_worker, top_up):
+def _payout_the_bank_refused(payout_worker, top_up, *, amount: int = 2 * M, holder: str = "홍길동"):
+    """A settlement payout of `amount` whose account the bank refused (it waits for a new one)."""
     top_up(100 * M)
-    payout = payout_decisions.create_settlement_payout(amount=2 * M, currency="KRW",
-                                                       account=account(TAILS["INVALID_ACCOUNT"]),
+    payout = payout_decisions.create_settlement_payout(amount=amount, currency="KRW",
+                                                       account=account(TAILS["INVALID_ACCOUNT"], holder=holder),
                                                        memo="Hotel settlement", actor=fund_service.SYSTEM)
     payout_id = payout.id
     payout_worker()
-    payout = db.session.get(Payout, payout_id)
+    return db.session.get(Payout, payout_id)
+
+
+def test_a_payout_to_a_changed_account_waits_for_a_second_manager(app, payout_worker, top_up):
+    payout = _payout_the_bank_refused(payout_worker, top_up)
+    payout_id = payout.id
     assert fresh(payout).status == PayoutStatus.WAITING_FOR_ACCOUNT
     manager, _ = actor("manager")
     new = account(None, holder="김민지")
@@ -152,12 +158,8 @@ def test_a_write_off_of_a_million_waits_for_a_second_manager(app):
 def test_a_payout_request_names_the_recipient_not_an_id(app, client, login_as, payout_worker, top_up):
     """The approver reads whom the payout is for, in words, in Korean and in Japanese; the payout's
     id appears nowhere in the request's sentences (only in the link's address)."""
-    top_up(100 * M)
-    payout = payout_decisions.create_settlement_payout(amount=2 * M, currency="KRW",
-                                                       account=account(TAILS["INVALID_ACCOUNT"], holder="오지현"),
-                                                       memo="Hotel settlement", actor=fund_service.SYSTEM)
+    payout = _payout_the_bank_refused(payout_worker, top_up, holder="오지현")
     payout_id, public_id = payout.id, payout.public_id
-    payout_worker()
     asker, _ = actor("manager")
     req = services.request_approval("payout_account", subject_id=payout_id, subject_public_id=public_id,
                                     amount=2 * M, currency="KRW", reason="the hotel called", actor=asker,
@@ -175,12 +177,7 @@ def test_the_confirm_steps_say_when_another_manager_must_approve(app, client, lo
     """A manager's payout account change, fund top-up and reconciliation write-off at or above
     FOUR_EYES_ABOVE: the confirm step says another manager approves and its button sends the request;
     below it, the usual "yes"."""
-    top_up(100 * M)
-    payout = payout_decisions.create_settlement_payout(amount=2 * M, currency="KRW",
-                                                       account=account(TAILS["INVALID_ACCOUNT"]),
-                                                       memo="Hotel settlement", actor=fund_service.SYSTEM)
-    public_id = payout.public_id
-    payout_worker()
+    public_id = _payout_the_bank_refused(payout_worker, top_up).public_id
     login_as("manager")
     change = client.post(f"/ops/payouts/{public_id}/edit_account",
                          data={"bank_code": "004", "account_number": "1101234567", "account_holder": "김민지",
