@@ -39,7 +39,10 @@ run: install
 test: install-test
 	$(PY) -m pytest -c tests/pytest.ini $(PYTEST_ARGS)
 
+## Every bench, each figure beside its ceiling measured in the same run (PostgreSQL, Redis and wrk);
+## bench/README.md explains them. The seed-scale data set is generated afresh (its time is printed).
 bench: install-test
+	$(PY) bench/seed_scale.py
 	$(PY) bench/booking.py
 	$(PY) bench/workers.py
 	$(PY) bench/statements.py
