@@ -62,6 +62,11 @@ STATEMENTS = (
                     "%(n)s, 2, 'Bench', 'Raw', 'raw@example.com', '010-1234-5678', 'ko', '', 'card', 'pending', "
                     "%(total)s, 'KRW', %(hold)s, true, %(salt)s, 'bench-raw', NULL, NULL, NULL, %(rid)s, %(now)s, "
                     "%(now)s) RETURNING id"),
+    ("outbox row", "INSERT INTO outbox_messages (event, channel, recipient, language, reservation_id, dedupe_key, "
+                   "context, status, attempts, next_attempt_at, last_error, sent_at, subject, body, request_id, "
+                   "created_at, updated_at) VALUES ('booking_received', 'email', 'raw@example.com', 'ko', %(res)s, "
+                   "%(dedupe)s, '{}'::jsonb, 'pending', 0, %(now)s, NULL, NULL, NULL, NULL, %(rid)s, %(now)s, "
+                   "%(now)s) ON CONFLICT (dedupe_key) DO NOTHING RETURNING outbox_messages.id"),
     ("audit chain lock", "SELECT pg_advisory_xact_lock(%(chain_key)s)"),
     ("audit chain head", "SELECT nextval('audit_events_id_seq'), (SELECT row_hash FROM audit_events ORDER BY id DESC "
                          "LIMIT 1) FROM generate_series(1, 1)"),
@@ -70,11 +75,6 @@ STATEMENTS = (
                     "VALUES (%(audit_id)s, %(now)s, 'guest', NULL, 'raw@example.com', 'reservation.created', "
                     "'reservation', %(pid)s, %(res)s, NULL, 'pending', NULL, %(audit)s, %(rid)s, %(prev)s, "
                     "%(hash)s)"),
-    ("outbox row", "INSERT INTO outbox_messages (event, channel, recipient, language, reservation_id, dedupe_key, "
-                   "context, status, attempts, next_attempt_at, last_error, sent_at, subject, body, request_id, "
-                   "created_at, updated_at) VALUES ('booking_received', 'email', 'raw@example.com', 'ko', %(res)s, "
-                   "%(dedupe)s, '{}'::jsonb, 'pending', 0, %(now)s, NULL, NULL, NULL, NULL, %(rid)s, %(now)s, "
-                   "%(now)s) ON CONFLICT (dedupe_key) DO NOTHING RETURNING outbox_messages.id"),
 )
 SQL = dict(STATEMENTS)
 
