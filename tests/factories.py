@@ -41,6 +41,12 @@ def future(days: int = 10) -> date:
     return clock.local_today("Asia/Seoul") + timedelta(days=days)
 
 
+def mid_window(now):
+    """A moment 7 minutes into a 15-minute window (also mid-minute): a test's tries of a throttle
+    that counts in fixed windows never straddle two of them."""
+    return now.replace(minute=now.minute // 15 * 15 + 7, second=30, microsecond=0)
+
+
 def same_day_morning():
     """Same-day bookings close at 15:00 hotel time: a fixture that needs one
     makes it inside this block, with the clock at 09:00 in Seoul today."""

@@ -17,7 +17,7 @@ from app.booking.services import IDEMPOTENCY_SCOPE
 from app.core import idempotency
 from app.extensions import db
 from tests.api.helpers import bearer, book, booking_body, pay_body
-from tests.factories import make_hotel, make_room_type
+from tests.factories import make_hotel, make_room_type, mid_window
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 KANA = re.compile(r"[\u3040-\u30ff]")
@@ -68,11 +68,16 @@ def _invalid_transition(client, w, headers):
 
 
 def _rate_limited(client, w, headers):
+    """Eleven anonymous requests in one minute. The limiter counts in fixed minute windows, so the
+    clock is held in the middle of one: the eleven never straddle two windows."""
+    from app.core import clock
+
     client.application.config["RATELIMIT_ENABLED"] = True
     try:
-        for _ in range(10):
-            client.get("/v1/hotels/search")
-        return client.get("/v1/hotels/search", headers=headers)
+        with clock.pinned(mid_window(clock.now())):
+            for _ in range(10):
+                client.get("/v1/hotels/search")
+            return client.get("/v1/hotels/search", headers=headers)
     finally:
         client.application.config["RATELIMIT_ENABLED"] = False
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.booking.models import Reservation
 from app.extensions import db
 from tests.api.helpers import booking_body
-from tests.factories import future, make_operator
+from tests.factories import future, make_operator, mid_window
 
 NUL = "\x00"
 
@@ -120,10 +120,11 @@ def test_operator_form_with_nul_changes_nothing(client, login_as):
     assert response.status_code == 422
 
 
-def test_find_my_booking_is_throttled_per_code_and_per_address(app, client, monkeypatch, redis):
+def test_find_my_booking_is_throttled_per_code_and_per_address(app, clock, client, monkeypatch, redis):
     from app.booking import views as booking_views
 
     monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    clock.freeze(mid_window(clock.now()))  # the throttle's fixed 15-minute window
     monkeypatch.setattr(booking_views, "FIND_LIMITS", {"addr": 6, "code": 3})
     _forget_counters(redis)
     statuses = [client.post("/find", data={"code": "FD-AAAAAA", "email": f"g{i}@example.com"}).status_code

@@ -18,7 +18,7 @@ from app.core.actor import Actor
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from tests.booking.conftest import english_client
-from tests.factories import future, make_paid_reservation, make_reservation, make_room_type
+from tests.factories import future, make_paid_reservation, make_reservation, make_room_type, mid_window
 
 
 # --- the rules, as tables -------------------------------------------------------------------------------
@@ -156,11 +156,12 @@ def _forget_counters(redis) -> None:
         redis.delete(key)
 
 
-def test_a_code_typed_another_way_counts_as_the_same_code_for_the_throttle(app, client, monkeypatch, redis,
+def test_a_code_typed_another_way_counts_as_the_same_code_for_the_throttle(app, clock, client, monkeypatch, redis,
                                                                            booking):
     from app.booking import views as booking_views
 
     monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    clock.freeze(mid_window(clock.now()))  # the throttle's fixed 15-minute window
     monkeypatch.setattr(booking_views, "FIND_LIMITS", {"addr": 100, "code": 3})
     _forget_counters(redis)
     spellings = [booking.display_code, _full_width(booking.display_code), booking.code.lower(), booking.code[2:]]
@@ -201,10 +202,11 @@ def test_a_malformed_address_is_told_so_next_to_the_field(client):
     assert response.status_code == 422 and "like name@example.com" in response.get_data(as_text=True)
 
 
-def test_the_lost_code_page_is_throttled_per_address_typed_and_per_network(app, client, monkeypatch, redis):
+def test_the_lost_code_page_is_throttled_per_address_typed_and_per_network(app, clock, client, monkeypatch, redis):
     from app.booking import views as booking_views
 
     monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    clock.freeze(mid_window(clock.now()))  # the throttle's fixed 15-minute window
     monkeypatch.setattr(booking_views, "LOST_CODE_LIMITS", {"addr": 5, "email": 2})
     _forget_counters(redis)
     same = [client.post("/find/lost-code", data={"email": "Victim@Example.com" if i else "victim@example.com"})
