@@ -351,12 +351,10 @@ def mark_paid(reservation_id: str):
         flash(_("Only a booking waiting for its deposit can be marked paid."), "warning")
         return redirect(url_for("ops.orders"))
     if not form.is_confirmed:
-        from app.approvals.guard import threshold
-        from app.approvals.policies import may_act_alone
+        from app.approvals.guard import asks_approval
 
-        asks = not may_act_alone(owed, threshold(), role=current_user.role)
         return render_template("deposits/mark_paid.html", form=form, r=r, owed=owed, confirm=True,
-                               asks_approval=asks)
+                               asks_approval=asks_approval(owed))
     try:
         decision = services.mark_paid_manually(r.public_id, actor=_actor(), reason=form.reason.data)
     except NeedsApproval as exc:

@@ -14,8 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.approvals import views as approvals
-from app.approvals.guard import NeedsApproval, threshold
-from app.approvals.policies import may_act_alone
+from app.approvals.guard import NeedsApproval, asks_approval
 from app.auth.decorators import role_required
 from app.core.actor import Actor
 from app.core.errors import Forbidden, IllegalTransition, ValidationFailed
@@ -163,8 +162,7 @@ def decide(public_id: str, choice: str):
         amount = None
     chosen = amount if amount is not None else refund.policy_amount
     if not form.is_confirmed:
-        asks = choice != "refuse" and not may_act_alone(chosen, threshold(), role=current_user.role,
-                                                        manager_decision=amount is not None)
+        asks = choice != "refuse" and asks_approval(chosen, manager_decision=amount is not None)
         guest_message = None
         if choice == "refuse":   # the exact email the guest will receive, before anything is sent
             guest_message = guest_preview("refund_refused", reservation=refund.reservation,
@@ -240,7 +238,7 @@ def enter_account(public_id: str):
         return render_template("refunds/account.html", form=form, confirming=False, **_detail(refund)), status
     if not form.is_confirmed:
         return render_template("refunds/account.html", form=form, confirming=True,
-                               asks_approval=not may_act_alone(refund.amount, threshold(), role=current_user.role),
+                               asks_approval=asks_approval(refund.amount),
                                **_detail(refund))
     try:
         payout = decisions.enter_account(refund.id, form.account, actor=_actor(), reason=form.reason.data)
@@ -297,8 +295,7 @@ def open_refund(reservation_id: str):
                              stay_started=r.status in ("checked_in", "checked_out"),
                              our_fault=form.our_fault.data or None)
     if not form.is_confirmed:
-        asks = bool(form.our_fault.data) and not may_act_alone(left, threshold(), role=current_user.role,
-                                                               manager_decision=True)
+        asks = bool(form.our_fault.data) and asks_approval(left, manager_decision=True)
         return render_template("refunds/open.html", form=form, r=r, left=left, confirming=True, preview=preview,
                                asks_approval=asks)
     try:
